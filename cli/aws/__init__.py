@@ -1,0 +1,89 @@
+"""The one place the toolkit builds AWS clients, and the translation of AWS failures.
+
+Logic receives an `AwsClients` (or the clients it hands out) and never calls
+`boto3.client` itself, so tests point everything at a moto server with no special path:
+`AWS_ENDPOINT_URL` (or the `endpoint_url` setting) is honoured here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from ..errors import AwsError, CliError, ConflictError
+from ..settings import Settings
+
+RETRY_CONFIG = botocore.config.Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    connect_timeout=5,
+    read_timeout=30,
+)
+
+
+class AwsClients:
+    """Clients from one boto3 session: profile, region and endpoint from the settings."""
+
+    def __init__(self, settings: Settings, session: boto3.Session | None = None) -> None:
+        self.settings = settings
+        try:
+            self.session = session or boto3.Session(
+                profile_name=settings.profile, region_name=settings.region
+            )
+        except botocore.exceptions.ProfileNotFound as error:
+            raise AwsError(
+                f"AWS profile '{settings.profile}' not found: check ~/.aws/config or the `profile` setting"
+            ) from error
+        self._clients: dict[str, Any] = {}
+
+    @property
+    def region(self) -> str:
+        return self.session.region_name or "us-east-1"
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            endpoint = self.settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+            region = "us-east-1" if service == "cloudfront" else self.region
+            self._clients[service] = self.session.client(
+                service, region_name=region, endpoint_url=endpoint, config=RETRY_CONFIG
+            )
+        return self._clients[service]
+
+
+def error_code(error: botocore.exceptions.ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", "Unknown"))
+
+
+@contextmanager
+def aws_errors(doing: str) -> Iterator[None]:
+    """Turn boto failures into one clear line: `doing` says what we were trying."""
+    try:
+        yield
+    except (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError) as error:
+        raise AwsError(
+            f"{doing}: no AWS credentials found (set AWS_PROFILE, or run `aws configure`/`aws sso login`)"
+        ) from error
+    except botocore.exceptions.NoRegionError as error:
+        raise AwsError(f"{doing}: no AWS region (set `region` in shopbot.toml or AWS_REGION)") from error
+    except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError) as error:
+        raise CliError(f"{doing}: cannot reach AWS at {getattr(error, 'kwargs', {}).get('endpoint_url', '?')}"
+                       " (check the network or AWS_ENDPOINT_URL)") from error
+    except botocore.exceptions.ClientError as error:
+        code = error_code(error)
+        message = error.response.get("Error", {}).get("Message", "")
+        if code in {"PreconditionFailed", "InvalidIfMatchVersion"}:
+            raise ConflictError(f"{doing}: changed by someone else meanwhile ({code}); nothing was changed") from error
+        hint = {
+            "AccessDenied": "the caller lacks permission: check the IAM policy",
+            "AccessDeniedException": "the caller lacks permission: check the IAM policy",
+            "ExpiredToken": "credentials expired: log in again",
+            "ExpiredTokenException": "credentials expired: log in again",
+            "UnrecognizedClientException": "credentials are not valid for this account",
+            "ThrottlingException": "AWS kept throttling after retries: try again shortly",
+        }.get(code, message)
+        raise AwsError(f"{doing}: {code} ({hint})") from error

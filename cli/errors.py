@@ -1,0 +1,51 @@
+"""Exit codes and the user-facing error type every command shares.
+
+Logic raises `CliError` (or a subclass) with a one-line message that says what is wrong
+and how to fix it; `main.run` turns it into one red line and its exit code. Anything else
+is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Documented exit codes (README, 'Exit codes')."""
+
+    OK = 0
+    DIFFERENCES = 1        # parity differences, a breached budget, a failed gate or check
+    ERROR = 2              # could not run: bad input, unreachable endpoint, missing tool
+    CONFIG = 3             # settings file malformed, unknown environment, missing setting
+    AWS = 4                # AWS refused or failed: credentials, access denied, throttled
+    CONFLICT = 5           # someone else changed it (stale ETag, drift): nothing was changed
+    ABORTED = 6            # the user declined the plan
+    UNVERIFIED = 7         # a check could not run here (e.g. no interpreter of the target version)
+    INTERRUPTED = 130      # Ctrl-C
+
+
+class CliError(Exception):
+    """A user error: one line, no traceback."""
+
+    status: ExitStatus = ExitStatus.ERROR
+
+    def __init__(self, message: str, status: ExitStatus | None = None) -> None:
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+
+class ConfigError(CliError):
+    status = ExitStatus.CONFIG
+
+
+class AwsError(CliError):
+    status = ExitStatus.AWS
+
+
+class ConflictError(CliError):
+    status = ExitStatus.CONFLICT
+
+
+class Aborted(CliError):
+    status = ExitStatus.ABORTED
