@@ -56,7 +56,7 @@ class Ledger:
         """The newest entry whose fields equal `match`."""
         for entry in reversed(self.entries()):
             if all(entry.get(key) == value for key, value in match.items()):
-                return entry
+                return dict(entry)
         return None
 
     def append(self, kind: str, **fields: Any) -> dict[str, Any]:

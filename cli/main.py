@@ -12,7 +12,6 @@ import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -38,18 +37,18 @@ COMMAND_MODULES = [
 class ShopbotGroup(TyperGroup):
     """Translates user errors into one line + exit code, for real runs and CliRunner alike."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            return super().invoke(ctx)  # type: ignore[arg-type]
         except CliError as error:
             ui = get_ui()
             if ui.debug:
                 traceback.print_exc()
             ui.error(str(error))
-            raise click.exceptions.Exit(int(error.status)) from None
+            raise typer.Exit(int(error.status)) from None
         except KeyboardInterrupt:
             get_ui().error("interrupted")
-            raise click.exceptions.Exit(int(ExitStatus.INTERRUPTED)) from None
+            raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
 
 
 app = typer.Typer(

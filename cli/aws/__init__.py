@@ -49,7 +49,7 @@ class AwsClients:
         if service not in self._clients:
             endpoint = self.settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
             region = "us-east-1" if service == "cloudfront" else self.region
-            self._clients[service] = self.session.client(
+            self._clients[service] = self.session.client(  # type: ignore[call-overload]
                 service, region_name=region, endpoint_url=endpoint, config=RETRY_CONFIG
             )
         return self._clients[service]

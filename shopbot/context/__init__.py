@@ -43,6 +43,10 @@ class ContextStore(Protocol):
         """Raise `DependencyUnavailable` when the store cannot answer quickly."""
         ...
 
+    def reconnect(self) -> None:
+        """Drop open connections (after a SnapStart restore)."""
+        ...
+
 
 def build_context_store(config: Config) -> ContextStore:
     if config.redis_url:

@@ -1,0 +1,90 @@
+"""`shopbot cutover`, `shopbot rollback`, `shopbot status`: thin Typer commands.
+
+Each parses its options and calls one function (`cutover_flow`, `canary`, `watch`,
+`cutover_status`); the returned dict is what `--json` prints.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from ..cutover import TARGETS
+from ..cutover_flow import Options, run_cutover, run_rollback
+from ..cutover_status import read_status
+from ..errors import CliError
+from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings
+from ..ui import get_ui
+
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Skip a failing gate / accept drift (the ledger records it).")
+]
+NoWaitOption = Annotated[bool, typer.Option("--no-wait", help="Return once CloudFront accepted the change.")]
+
+
+def cutover(
+    to: Annotated[str | None, typer.Option("--to", help="Target: lambda or ecs.")] = None,
+    canary: Annotated[
+        float | None, typer.Option("--canary", help="Send PERCENT (at most 15) of viewers to the target first.")
+    ] = None,
+    promote: Annotated[bool, typer.Option("--promote", help="Promote the running canary to everyone.")] = False,
+    watch: Annotated[
+        str | None, typer.Option("--watch", help="After the cutover, watch CloudWatch for DURATION (e.g. 10m); "
+                                                 "roll back on a breach.")
+    ] = None,
+    force: ForceOption = False,
+    no_wait: NoWaitOption = False,
+    env: EnvOption = None,
+    json_out: JsonOption = False,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Move the configured CloudFront behaviours to the Lambda (API Gateway) or ECS (ALB) origin."""
+    settings = command_settings(env, json_out, yes)
+    options = Options(yes=yes, dry_run=dry_run, force=force, wait=not no_wait)
+    result: dict[str, Any]
+    if promote:
+        from ..canary import run_promote
+
+        result = run_promote(settings, options=options)
+    else:
+        if to not in TARGETS:
+            raise CliError("say where traffic goes: --to lambda or --to ecs (or --promote a running canary)")
+        if canary is not None:
+            from ..canary import run_canary
+
+            result = run_canary(settings, to, canary, options=options)
+        else:
+            result = run_cutover(settings, to, options=options)
+        if watch and result.get("changed"):
+            from ..watch import run_watch
+
+            result["watch"] = run_watch(settings, to, watch, options=options)
+    get_ui().emit_json(result)
+
+
+def rollback(
+    force: ForceOption = False,
+    no_wait: NoWaitOption = False,
+    env: EnvOption = None,
+    json_out: JsonOption = False,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Restore the origins the last cutover recorded in the ledger (or stop a canary)."""
+    settings = command_settings(env, json_out, yes)
+    result = run_rollback(settings, options=Options(yes=yes, dry_run=dry_run, force=force, wait=not no_wait))
+    get_ui().emit_json(result)
+
+
+def status(env: EnvOption = None, json_out: JsonOption = False) -> None:
+    """Which origin serves each behaviour, deploy status, origin health and the ledger's history."""
+    settings = command_settings(env, json_out)
+    get_ui().emit_json(read_status(settings))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("cutover")(cutover)
+    app.command("rollback")(rollback)
+    app.command("status")(status)

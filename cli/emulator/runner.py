@@ -1,0 +1,81 @@
+"""Puts the local API Gateway and Lambda together and runs them until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import stat
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .gateway import Gateway, GatewayConfig
+from .workers import FunctionConfig, Log, WorkerPool
+
+
+@dataclass
+class LambdaEmulator:
+    """A gateway on (host, port) in front of a pool of awslambdaric workers."""
+
+    function: FunctionConfig
+    gateway: GatewayConfig
+    log: Log
+
+    def __post_init__(self) -> None:
+        self.pool: WorkerPool | None = None
+        self._gateway: Gateway | None = None
+
+    async def start(self, host: str, port: int) -> str:
+        """Listen and answer; no worker starts until the first request (a cold start)."""
+        self.pool = WorkerPool(self.function, self.log)
+        self._gateway = Gateway(self.pool, self.gateway, self.log)
+        bound = await self._gateway.start(host, port)
+        return f"http://{host}:{bound}"
+
+    async def close(self) -> None:
+        if self._gateway is not None:
+            await self._gateway.close()
+        if self.pool is not None:
+            await self.pool.close()
+
+
+async def serve_until_signalled(
+    emulator: LambdaEmulator, host: str, port: int, on_ready: Callable[[str], None]
+) -> None:
+    """Run until SIGINT/SIGTERM, then stop every worker before returning."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        url = await emulator.start(host, port)
+        on_ready(url)
+        await stop.wait()
+    finally:
+        await emulator.close()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+def unpack_package(package: Path, into: Path) -> Path:
+    """Unpack a built Lambda zip into `into`/task and make it read-only, like /var/task."""
+    task_root = into / "task"
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(task_root)
+    for directory, _dirs, files in os.walk(task_root):
+        for name in files:
+            path = Path(directory, name)
+            path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    for directory, _dirs, _files in os.walk(task_root, topdown=False):
+        Path(directory).chmod(0o555)
+    return task_root
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a tree made read-only by `unpack_package`."""
+    for directory, _dirs, _files in os.walk(path):
+        Path(directory).chmod(0o755)
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,316 @@
+"""Execution environments: `python -m awslambdaric <handler>` processes, like Lambda's.
+
+A worker is one process with its own Runtime API server; it runs one invocation at a time.
+The pool keeps up to `concurrency` of them (like reserved concurrency): a request takes an
+idle worker, or starts a new one (a cold start), or waits for one. A function timeout
+kills the worker, as Lambda does, so the next request starts cold. Each invocation ends
+with Lambda's START/END/REPORT log lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import secrets
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .runtime_api import ACCEPTED, Answer, Delivery, RuntimeApiServer
+
+# Lambda's synchronous response limit: "6 MB" is 6,291,556 bytes in its own error message.
+RESPONSE_LIMIT = 6_291_556
+ACCOUNT_ID = "123456789012"
+
+OutcomeKind = Literal["ok", "error", "timeout", "too_large", "init_error", "crash"]
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """The function as Lambda would know it, plus where its code lives here."""
+
+    handler: str
+    code_dir: Path
+    tmp_dir: Path
+    function_name: str = "shopbot"
+    memory_mb: int = 512
+    timeout_s: float = 30.0
+    region: str = "us-east-1"
+    concurrency: int = 1
+    user_env: Mapping[str, str] = field(default_factory=dict)
+    python: str = sys.executable
+    output_fd: int = 2  # the runtime's stdout/stderr (CloudWatch on AWS) go to our stderr
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{self.function_name}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one invocation ended, as API Gateway sees it."""
+
+    kind: OutcomeKind
+    payload: bytes = b""
+    error_type: str | None = None
+
+
+def lambda_environment(config: FunctionConfig, runtime_api: str) -> dict[str, str]:
+    """The runtime's environment: the user's variables under Lambda's reserved ones."""
+    env = dict(config.user_env)
+    python_path = [str(config.code_dir)]
+    if env.get("PYTHONPATH"):
+        python_path.append(env["PYTHONPATH"])
+    stream = time.strftime("%Y/%m/%d", time.gmtime()) + f"/[$LATEST]{secrets.token_hex(16)}"
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    env.update(
+        {
+            "AWS_LAMBDA_RUNTIME_API": runtime_api,
+            "AWS_LAMBDA_FUNCTION_NAME": config.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.function_name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
+            "AWS_REGION": config.region,
+            "AWS_DEFAULT_REGION": config.region,
+            "LAMBDA_TASK_ROOT": str(config.code_dir),
+            "LAMBDA_RUNTIME_DIR": str(Path(config.python).parent),
+            "_HANDLER": config.handler,
+            "APP_ENV": "lambda",
+            "TMPDIR": str(config.tmp_dir),
+            "TZ": ":UTC",
+            "PYTHONPATH": os.pathsep.join(python_path),
+            # /var/task is read-only on Lambda: bytecode shipped is read, none is written.
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@dataclass
+class _Invocation:
+    request_id: str
+    event: bytes
+    future: asyncio.Future[Outcome]
+    delivered_at: float = 0.0
+    timer: asyncio.TimerHandle | None = None
+
+
+class Worker:
+    """One execution environment: a runtime process and the Runtime API it polls."""
+
+    def __init__(self, config: FunctionConfig, log: Log) -> None:
+        self._config = config
+        self._log = log
+        self._server = RuntimeApiServer(self)
+        self._slot: asyncio.Queue[_Invocation] = asyncio.Queue(maxsize=1)
+        self._current: _Invocation | None = None
+        self._process: asyncio.subprocess.Process | None = None
+        self._spawned_at = 0.0
+        self.init_ms: float | None = None
+        self._init_reported = False
+        self._init_failure: Outcome | None = None
+        self.alive = True
+
+    async def start(self) -> None:
+        port = await self._server.start()
+        env = lambda_environment(self._config, f"127.0.0.1:{port}")
+        self._spawned_at = time.perf_counter()
+        self._process = await asyncio.create_subprocess_exec(
+            self._config.python, "-m", "awslambdaric", self._config.handler,
+            cwd=str(self._config.code_dir), env=env,
+            stdin=asyncio.subprocess.DEVNULL, stdout=self._config.output_fd, stderr=self._config.output_fd,
+            start_new_session=True,  # Ctrl-C reaches `serve`, which stops the workers itself
+        )
+        asyncio.get_running_loop().create_task(self._watch_exit(self._process))
+
+    async def invoke(self, event: bytes) -> Outcome:
+        """Run one invocation to its end (answer, error, timeout or crash)."""
+        if self._init_failure is not None or not self.alive:
+            return self._init_failure or Outcome("crash", error_type="Runtime.ExitError")
+        loop = asyncio.get_running_loop()
+        invocation = _Invocation(str(uuid.uuid4()), event, loop.create_future())
+        self._current = invocation
+        self._slot.put_nowait(invocation)
+        try:
+            return await asyncio.shield(invocation.future)
+        finally:
+            self._current = None
+
+    async def stop(self) -> None:
+        self.alive = False
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+            await self._process.wait()
+        await self._server.close()
+
+    # -- Runtime API callbacks -------------------------------------------------------------
+
+    async def next_invocation(self) -> Delivery:
+        if self.init_ms is None:
+            self.init_ms = (time.perf_counter() - self._spawned_at) * 1000
+        invocation = await self._slot.get()
+        invocation.delivered_at = time.perf_counter()
+        invocation.timer = asyncio.get_running_loop().call_later(
+            self._config.timeout_s, self._time_out, invocation
+        )
+        self._log(f"START RequestId: {invocation.request_id} Version: $LATEST")
+        deadline_ms = int((time.time() + self._config.timeout_s) * 1000)
+        return Delivery(invocation.request_id, invocation.event, deadline_ms, self._config.arn, _trace_id())
+
+    def on_response(self, request_id: str, body: bytes) -> Answer:
+        invocation = self._current
+        if invocation is None or invocation.request_id != request_id or invocation.future.done():
+            return 400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
+        if len(body) > RESPONSE_LIMIT:
+            message = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes)."
+            self._finish(invocation, Outcome("too_large", error_type="Function.ResponseSizeTooLarge"))
+            return 413, {"errorMessage": message, "errorType": "RequestEntityTooLarge"}
+        self._finish(invocation, Outcome("ok", body))
+        return ACCEPTED
+
+    def on_error(self, request_id: str, body: bytes, error_type: str) -> Answer:
+        invocation = self._current
+        if invocation is None or invocation.request_id != request_id or invocation.future.done():
+            return 400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
+        self._finish(invocation, Outcome("error", body, error_type))
+        return ACCEPTED
+
+    def on_init_error(self, body: bytes, error_type: str) -> Answer:
+        init_ms = (time.perf_counter() - self._spawned_at) * 1000
+        self._init_reported = True
+        self._log(f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\tError Type: {error_type}")
+        self._init_failure = Outcome("init_error", body, error_type)
+        if self._current is not None and not self._current.future.done():
+            self._finish(self._current, self._init_failure)
+        return ACCEPTED
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _time_out(self, invocation: _Invocation) -> None:
+        if invocation.future.done():
+            return
+        seconds = self._config.timeout_s
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z"
+        self._log(f"{stamp} {invocation.request_id} Task timed out after {seconds:.2f} seconds")
+        self.alive = False
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+        message = f"{stamp} {invocation.request_id} Task timed out after {seconds:.2f} seconds"
+        self._finish(invocation, Outcome("timeout", f'{{"errorMessage":"{message}"}}'.encode(), "Sandbox.Timedout"))
+
+    def _finish(self, invocation: _Invocation, outcome: Outcome) -> None:
+        if invocation.timer is not None:
+            invocation.timer.cancel()
+        if invocation.delivered_at:
+            self._report(invocation, outcome)
+        invocation.future.set_result(outcome)
+
+    def _report(self, invocation: _Invocation, outcome: Outcome) -> None:
+        duration = (time.perf_counter() - invocation.delivered_at) * 1000
+        parts = [
+            f"REPORT RequestId: {invocation.request_id}",
+            f"Duration: {duration:.2f} ms",
+            f"Billed Duration: {max(1, math.ceil(duration))} ms",
+            f"Memory Size: {self._config.memory_mb} MB",
+            f"Max Memory Used: {self._max_memory_mb()} MB",
+        ]
+        if not self._init_reported and self.init_ms is not None:
+            parts.append(f"Init Duration: {self.init_ms:.2f} ms")
+            self._init_reported = True
+        if outcome.kind == "timeout":
+            parts.append("Status: timeout")
+        elif outcome.kind in ("crash", "too_large"):
+            parts.append("Status: error")
+        self._log(f"END RequestId: {invocation.request_id}")
+        self._log("\t".join(parts))
+
+    def _max_memory_mb(self) -> int:
+        """Peak resident memory of the runtime process (VmHWM), like Lambda's figure."""
+        if self._process is None:
+            return 0
+        try:
+            with open(f"/proc/{self._process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return math.ceil(int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+        return 0
+
+    async def _watch_exit(self, process: asyncio.subprocess.Process) -> None:
+        code = await process.wait()
+        self.alive = False
+        invocation = self._current
+        if invocation is not None and not invocation.future.done():
+            if self._init_failure is not None:
+                self._finish(invocation, self._init_failure)
+            else:
+                self._log(f"RequestId: {invocation.request_id} Error: Runtime exited with error: exit status {code}")
+                self._finish(invocation, Outcome("crash", error_type="Runtime.ExitError"))
+        elif self._init_failure is None and self.init_ms is None:
+            self._init_failure = Outcome("init_error", error_type="Runtime.ExitError")
+        await self._server.close()
+
+
+class WorkerPool:
+    """Up to `concurrency` workers; requests beyond that wait for a free one (FIFO)."""
+
+    def __init__(self, config: FunctionConfig, log: Log) -> None:
+        self.config = config
+        self._log = log
+        self._idle: list[Worker] = []
+        self._workers: set[Worker] = set()
+        self._slots = asyncio.Semaphore(config.concurrency)
+        self.cold_starts = 0
+
+    async def invoke(self, event: bytes) -> Outcome:
+        async with self._slots:
+            worker = self._take_idle()
+            if worker is None:
+                worker = Worker(self.config, self._log)
+                self._workers.add(worker)
+                self.cold_starts += 1
+                await worker.start()
+            try:
+                outcome = await worker.invoke(event)
+            finally:
+                if worker.alive:
+                    self._idle.append(worker)
+                else:
+                    self._workers.discard(worker)
+            return outcome
+
+    def _take_idle(self) -> Worker | None:
+        while self._idle:
+            worker = self._idle.pop()  # most recently used first: keeps warm workers warm
+            if worker.alive:
+                return worker
+            self._workers.discard(worker)
+        return None
+
+    @property
+    def size(self) -> int:
+        return sum(1 for worker in self._workers if worker.alive)
+
+    async def close(self) -> None:
+        workers = list(self._workers)
+        self._workers.clear()
+        self._idle.clear()
+        await asyncio.gather(*(worker.stop() for worker in workers), return_exceptions=True)
+
+
+def _trace_id() -> str:
+    return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"

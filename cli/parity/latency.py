@@ -1,0 +1,77 @@
+"""Latency per route and side: p50/p95/p99/max, the candidate/primary p95 ratio, and the budget.
+
+Warm-up answers (cold starts) are kept out. A ratio of two sub-millisecond numbers says
+nothing, so the budget fails only when the ratio is exceeded *and* the candidate's p95 is
+slower by more than `min_ms` in absolute terms.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+
+HISTOGRAM_BINS = 24
+
+
+@dataclass
+class Samples:
+    """Latencies in ms, stored compactly (8 bytes each) so 100k requests cost under 1 MB."""
+
+    values: array[float] = field(default_factory=lambda: array("d"))
+
+    def add(self, value: float) -> None:
+        self.values.append(value)
+
+    def summary(self) -> dict[str, float] | None:
+        if not self.values:
+            return None
+        ordered = sorted(self.values)
+        return {"p50": _rank(ordered, 50), "p95": _rank(ordered, 95), "p99": _rank(ordered, 99),
+                "max": round(ordered[-1], 3), "count": len(ordered)}
+
+
+def _rank(ordered: list[float], percentile: float) -> float:
+    """Nearest-rank percentile."""
+    index = max(0, math.ceil(percentile / 100 * len(ordered)) - 1)
+    return round(ordered[index], 3)
+
+
+@dataclass(frozen=True)
+class Budget:
+    p95_ratio: float = 1.5
+    min_ms: float = 25.0
+
+    def check(self, primary: dict[str, float] | None, candidate: dict[str, float] | None) -> tuple[float | None,
+                                                                                                   str | None]:
+        """(p95 ratio, breach reason or None)."""
+        if not primary or not candidate:
+            return None, None
+        ratio = round(candidate["p95"] / primary["p95"], 3) if primary["p95"] > 0 else None
+        slower_by = candidate["p95"] - primary["p95"]
+        if ratio is not None and ratio > self.p95_ratio and slower_by > self.min_ms:
+            return ratio, (f"latency budget breached: candidate p95 {candidate['p95']:.1f} ms is {ratio:.2f}x "
+                           f"primary p95 {primary['p95']:.1f} ms (budget {self.p95_ratio}x, "
+                           f"+{slower_by:.1f} ms > {self.min_ms:g} ms)")
+        return ratio, None
+
+
+def histogram(primary: Samples, candidate: Samples, bins: int = HISTOGRAM_BINS) -> dict[str, object]:
+    """Shared log-spaced bins so the two sides can be drawn on one axis."""
+    values = [*primary.values, *candidate.values]
+    if not values:
+        return {"edges": [], "primary": [], "candidate": []}
+    low, high = max(min(values), 0.01), max(max(values), 0.02)
+    if high <= low * 1.0001:
+        high = low * 1.5
+    ratio = (high / low) ** (1 / bins)
+    edges = [low * ratio**i for i in range(bins + 1)]
+
+    def count(samples: Samples) -> list[int]:
+        counts = [0] * bins
+        for value in samples.values:
+            index = int(math.log(max(value, low) / low, ratio)) if value > low else 0
+            counts[min(index, bins - 1)] += 1
+        return counts
+
+    return {"edges": [round(e, 3) for e in edges], "primary": count(primary), "candidate": count(candidate)}

@@ -1,0 +1,26 @@
+"""gunicorn settings for the ECS container (and `shopbot serve --target ecs`).
+
+gthread by default: a chat request waits seconds on the LLM, and threads keep the
+worker free for other requests meanwhile. Everything can be overridden from the
+environment, as a task definition would.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A little above API Gateway's 30 s so both targets give up on a request at the same point.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "35"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+# Longer than the ALB's 60 s idle timeout, or the ALB reuses sockets gunicorn closed (502s).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "65"))
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")  # only the ALB reaches the task
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+access_log_format = (
+    '{"level":"INFO","message":"%(r)s","status":%(s)s,"duration_ms":%(M)s,'
+    '"bytes":"%(B)s","correlation_id":"%({x-amzn-trace-id}i)s","service":"shopbot"}'
+)
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()

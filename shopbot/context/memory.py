@@ -1,0 +1,43 @@
+"""In-memory conversation store: the development default, one process only."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from . import Turn
+
+
+class MemoryContextStore:
+    def __init__(self, max_turns: int = 40, ttl_seconds: int = 86_400) -> None:
+        self.max_turns = max_turns
+        self.ttl_seconds = ttl_seconds
+        self._sessions: dict[str, tuple[float, list[Turn]]] = {}
+        self._lock = threading.Lock()
+
+    def history(self, session_id: str) -> list[Turn]:
+        with self._lock:
+            entry = self._sessions.get(session_id)
+            if entry is None:
+                return []
+            expires_at, turns = entry
+            if expires_at < time.monotonic():
+                del self._sessions[session_id]
+                return []
+            return list(turns)
+
+    def append(self, session_id: str, turns: list[Turn]) -> None:
+        with self._lock:
+            _, existing = self._sessions.get(session_id, (0.0, []))
+            kept = [*existing, *turns][-self.max_turns:]
+            self._sessions[session_id] = (time.monotonic() + self.ttl_seconds, kept)
+
+    def delete(self, session_id: str) -> bool:
+        with self._lock:
+            return self._sessions.pop(session_id, None) is not None
+
+    def ping(self) -> None:
+        return None
+
+    def reconnect(self) -> None:
+        return None

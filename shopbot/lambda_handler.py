@@ -1,0 +1,141 @@
+"""Lambda entry point: API Gateway HTTP API (payload 2.0) -> serverless-wsgi -> Flask.
+
+Kept lean at import (cold starts): Flask, serverless-wsgi and Powertools Logger/Metrics
+only; components are built on first use. Wraps serverless-wsgi 3.1.0 to fix its known
+faults with HTTP API 2.0 (FACTS.md):
+- several Set-Cookie headers come back as case-permuted names: we return the v2
+  `cookies` array instead, and join other repeated headers with commas;
+- the `$default` stage leaked into SCRIPT_NAME (url_for, redirects): only a named stage
+  that is really in the path becomes SCRIPT_NAME;
+- `requestContext.authorizer: null`, missing `headers`/`cookies`/`body` crashed it.
+Warm-up pings (EventBridge schedule, serverless-plugin-warmup) answer without work.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import serverless_wsgi
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from flask import Flask
+
+from . import create_app
+from .extensions import EXTENSION_KEY, Components
+
+logger = Logger(service="shopbot")
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Shopbot"), service="shopbot")
+
+WARMUP_SOURCES = {"aws.events", "serverless-plugin-warmup"}
+Event = dict[str, Any]
+StartResponse = Callable[..., Any]
+
+
+class StageAwareApp:
+    """WSGI middleware: SCRIPT_NAME is the named stage when it prefixes the path, else empty."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        event = environ.get("serverless.event") or {}
+        stage = (event.get("requestContext") or {}).get("stage") or "$default"
+        path = environ.get("PATH_INFO", "")
+        prefix = f"/{stage}"
+        if stage != "$default" and (path == prefix or path.startswith(prefix + "/")):
+            environ["SCRIPT_NAME"], environ["PATH_INFO"] = prefix, path[len(prefix):] or "/"
+        else:
+            environ["SCRIPT_NAME"] = ""
+        return self.app(environ, start_response)
+
+
+def sanitize_event(event: Event) -> Event:
+    """Fill what serverless-wsgi assumes present; drop a null authorizer."""
+    request_context = event.get("requestContext")
+    if (
+        event.get("headers") is not None and event.get("body", "") is not None
+        and event.get("cookies", []) is not None and request_context
+        and request_context.get("authorizer", {}) is not None
+    ):
+        return event  # the common case: nothing to fix, nothing to copy
+    context = dict(request_context or {})
+    if context.get("authorizer") is None:
+        context.pop("authorizer", None)
+    return {
+        **event,
+        "requestContext": context,
+        "headers": event.get("headers") or {},
+        "cookies": event.get("cookies") or [],
+        "body": event.get("body") or "",
+    }
+
+
+def to_http_api_response(response: Event) -> Event:
+    """Regroup serverless-wsgi's case-permuted headers: cookies array + comma-joined repeats."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in (response.get("headers") or {}).items():
+        grouped.setdefault(name.lower(), []).append(value)
+    cookies = grouped.pop("set-cookie", [])
+    response["headers"] = {name: ", ".join(values) for name, values in grouped.items()}
+    if cookies:
+        response["cookies"] = cookies
+    return response
+
+
+def make_handler(app: Flask) -> Callable[[Event, Any], Event]:
+    """A Lambda handler for any Flask app (tests wrap apps of their own with it).
+
+    Powertools' decorators cost ~30 us per warm invocation (context model, metric flush);
+    this does the same work only when there is something to say: Lambda context keys and
+    the ColdStart metric once, the request id as correlation id always, metrics only on
+    errors.
+    """
+    wsgi_app = StageAwareApp(app)
+    cold: bool | None = True  # True: first call; None: second (clear the flag); then False
+
+    def handler(event: Event, context: Any) -> Event:
+        nonlocal cold
+        if cold:
+            _record_cold_start(context)
+        elif cold is None:
+            logger.append_keys(cold_start=False)
+        cold = None if cold else False
+        if event.get("source") in WARMUP_SOURCES or event.get("warmup"):
+            return {"warmed": True}
+        logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
+        response = to_http_api_response(serverless_wsgi.handle_request(wsgi_app, sanitize_event(event), context))
+        if response.get("statusCode", 200) >= 500:
+            metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+            metrics.flush_metrics()
+        return response
+
+    return handler
+
+
+def _record_cold_start(context: Any) -> None:
+    name = getattr(context, "function_name", "shopbot")
+    logger.append_keys(
+        function_name=name,
+        function_memory_size=getattr(context, "memory_limit_in_mb", None),
+        function_arn=getattr(context, "invoked_function_arn", None),
+        cold_start=True,
+    )
+    metrics.add_dimension(name="function_name", value=name)
+    metrics.add_metric(name="ColdStart", unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
+
+
+def _register_snapstart_hooks(parts: Components) -> None:
+    """With SnapStart, sockets opened before the snapshot are dead after restore."""
+    try:
+        from snapshot_restore_py import register_after_restore
+    except ImportError:  # not on a SnapStart runtime
+        return
+    register_after_restore(parts.reconnect)
+
+
+app = create_app("lambda")
+handler = make_handler(app)
+_register_snapstart_hooks(app.extensions[EXTENSION_KEY])
