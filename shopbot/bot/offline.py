@@ -48,7 +48,7 @@ _FILLER_WORDS = """
     good great nice best new how about maybe kind sort type price priced prices budget cost costs dollar
     dollars usd bucks cheap affordable inexpensive hmm ok okay so well also too again now then much many
     all most no not around if but as from out similar less expensive lower else yes yeah sure oh um uh
-    let let's lets tell give sell selling sells offer
+    let let's lets tell give sell selling sells offer even still way bit little slightly lot
 """
 _FILLER = frozenset(_FILLER_WORDS.split()) | _GREETINGS | _THANKS | _MORE | _CHEAPER
 

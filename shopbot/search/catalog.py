@@ -16,6 +16,7 @@ import re
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -118,6 +119,12 @@ class _Fts5Index:
         return [row[0] for row in self._db.execute(sql, params)]
 
 
+def fold(text: str) -> str:
+    """Lower case without diacritics ("Crème" -> "creme"), as FTS5's remove_diacritics does."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def light_stem(word: str) -> str:
     """A few English suffix rules, enough to match headphone/headphones, running/run."""
     if len(word) > 4 and word.endswith("ies"):
@@ -140,7 +147,7 @@ class _PythonIndex:
     def __init__(self, products: Sequence[Product]) -> None:
         self._prices = [p.price for p in products]
         self._fields: list[list[Counter[str]]] = [
-            [Counter(light_stem(w) for w in _WORD.findall(getattr(p, f).lower())) for f in FIELDS]
+            [Counter(light_stem(w) for w in _WORD.findall(fold(getattr(p, f)))) for f in FIELDS]
             for p in products
         ]
         count = max(len(products), 1)
@@ -151,7 +158,7 @@ class _PythonIndex:
         self._idf = {t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in df.items()}
 
     def _expand(self, term: str, prefix: bool) -> set[str]:
-        stem = light_stem(term)
+        stem = light_stem(fold(term))
         if not prefix:
             return {stem} if stem in self._idf else set()
         return {t for t in self._vocabulary if t.startswith(stem)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -47,6 +48,7 @@ MAPPINGS: dict[str, Any] = {
     },
 }
 SETTINGS: dict[str, Any] = {"number_of_shards": 1}
+_URLLIB3_PREFIX = re.compile(r"^\w*Connection\([^)]*\):\s*")  # "HTTPConnection(host=.., port=..): "
 SEARCH_FIELDS = ["name^3", "brand.text^2", "category.text^2", "description"]
 IN_STOCK_BOOST = 1.5
 
@@ -191,15 +193,9 @@ class ElasticsearchSearch:
 
 
 def _reason(error: Exception) -> str:
-    """The innermost error message, first line only (urllib3 nests them deeply)."""
-    cause: BaseException = error
-    while cause.__cause__ is not None or getattr(cause, "errors", ()):
-        nested = cause.__cause__ or cause.errors[0]  # type: ignore[attr-defined]
-        if not isinstance(nested, BaseException):
-            break
-        cause = nested
-    text = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
-    return text[:200]
+    """The transport's own reason (e.g. "... [Errno 111] Connection refused"), one short line."""
+    text = str(getattr(error, "message", "") or error or type(error).__name__)
+    return _URLLIB3_PREFIX.sub("", text.splitlines()[0])[:200]
 
 
 def _product(hit: dict[str, Any]) -> Product:
