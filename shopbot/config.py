@@ -94,7 +94,7 @@ class Config:
     # The bot
     anthropic_api_key: str | None = None
     anthropic_base_url: str | None = None
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-5-5"
     anthropic_max_tokens: int = 1024
     llm_timeout_seconds: float = 20.0
     llm_max_retries: int = 4
@@ -131,7 +131,7 @@ class Config:
             search_timeout_seconds=_float(env, "SEARCH_TIMEOUT_SECONDS", 2.0, minimum=0.01),
             anthropic_api_key=env.get("ANTHROPIC_API_KEY") or None,
             anthropic_base_url=env.get("ANTHROPIC_BASE_URL") or None,
-            anthropic_model=env.get("ANTHROPIC_MODEL") or "claude-sonnet-4-5",
+            anthropic_model=env.get("ANTHROPIC_MODEL") or "claude-sonnet-5-5",
             anthropic_max_tokens=_int(env, "ANTHROPIC_MAX_TOKENS", 1024, minimum=1),
             llm_timeout_seconds=_float(env, "LLM_TIMEOUT_SECONDS", 20.0, minimum=0.1),
             llm_max_retries=_int(env, "LLM_MAX_RETRIES", 4),

@@ -10,7 +10,7 @@ prices. The same message and history always give the same reply.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from . import BotReply
@@ -31,6 +31,11 @@ _CAP_BEFORE = re.compile(
 _CAP_AFTER = re.compile(
     r"\$?\s*" + _NUMBER + r"\s*(?:dollars?|usd|bucks)?\s*(?:or less|or under|or below|max(?:imum)?|tops)\b"
 )
+# "any in size 10?", "anything with noise cancelling?", "what about in black?": narrows the last query
+_REFINEMENT = re.compile(
+    r"^\W*(?:(?:what|how) about\s+)?(?:(?:do you have|have you got|is there|are there)\s+)?"
+    r"(?:any(?:thing| ones?)?|some(?:thing| ones?)?|ones?)?\s*(?:in|with|without)\s+\w"
+)
 _WORD = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
 
 _GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "yo", "greetings", "morning", "afternoon",
@@ -49,6 +54,7 @@ _FILLER_WORDS = """
     dollars usd bucks cheap affordable inexpensive hmm ok okay so well also too again now then much many
     all most no not around if but as from out similar less expensive lower else yes yeah sure oh um uh
     let let's lets tell give sell selling sells offer even still way bit little slightly lot
+    likes loves wants needs who
 """
 _FILLER = frozenset(_FILLER_WORDS.split()) | _GREETINGS | _THANKS | _MORE | _CHEAPER
 
@@ -63,6 +69,7 @@ class ParsedMessage:
     thanks: bool = False
     wants_more: bool = False
     wants_cheaper: bool = False
+    refines: bool = False
 
 
 def parse_message(message: str) -> ParsedMessage:
@@ -86,17 +93,30 @@ def parse_message(message: str) -> ParsedMessage:
         thanks=bool(unique & _THANKS),
         wants_more=bool(unique & _MORE),
         wants_cheaper=bool(unique & _CHEAPER) or "less expensive" in text,
+        refines=bool(_REFINEMENT.match(text)),
     )
 
 
 def last_product_request(history: list[Turn]) -> ParsedMessage | None:
-    """The newest earlier user message that named a product, if any."""
-    for turn in reversed(history):
-        if turn.role == "user":
-            parsed = parse_message(turn.content)
-            if parsed.query:
-                return parsed
-    return None
+    """The product request the conversation is on: the newest product named, narrowed by
+    later refinements ("any in black?") and re-budgeted by later caps ("under $60?")."""
+    current: ParsedMessage | None = None
+    for turn in history:
+        if turn.role != "user":
+            continue
+        parsed = parse_message(turn.content)
+        if current is not None and parsed.refines and parsed.query:
+            current = _narrow(current, parsed)
+        elif parsed.query:
+            current = parsed
+        elif current is not None and parsed.max_price is not None:
+            current = replace(current, max_price=parsed.max_price)
+    return current
+
+
+def _narrow(previous: ParsedMessage, refinement: ParsedMessage) -> ParsedMessage:
+    cap = refinement.max_price if refinement.max_price is not None else previous.max_price
+    return replace(previous, query=f"{previous.query} {refinement.query}", max_price=cap)
 
 
 class OfflineResponder:
@@ -114,6 +134,9 @@ class OfflineResponder:
         )
         if is_follow_up and previous is not None:
             return self._follow_up(parsed, previous, history)
+        if parsed.refines and parsed.query and previous is not None:
+            narrowed = _narrow(previous, parsed)
+            return self._answer(narrowed.query, narrowed.max_price, greet=False)
         if parsed.query:
             return self._answer(parsed.query, parsed.max_price, greet=parsed.greeting)
         if parsed.max_price is not None:

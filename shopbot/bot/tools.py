@@ -18,7 +18,6 @@ DEFAULT_LIMIT = 5
 MAX_LIMIT = 10
 # With a price cap the backend is asked for more candidates, then filtered: the
 # search protocol has no price filter of its own.
-PRICE_FILTER_FETCH = 50
 
 SEARCH_TOOL: dict[str, Any] = {
     "name": SEARCH_TOOL_NAME,
@@ -68,12 +67,8 @@ def format_price(product: Product) -> str:
 def search_products(
     search: ProductSearch, query: str, limit: int = DEFAULT_LIMIT, max_price: float | None = None
 ) -> list[Product]:
-    """The best `limit` matches for `query`, keeping only those at or below `max_price`."""
-    limit = max(1, min(limit, MAX_LIMIT))
-    if max_price is None:
-        return search.search(query, limit)
-    candidates = search.search(query, max(limit, PRICE_FILTER_FETCH))
-    return [p for p in candidates if p.price <= max_price][:limit]
+    """The best `limit` matches for `query` at or below `max_price` (the backend filters)."""
+    return search.search(query, max(1, min(limit, MAX_LIMIT)), max_price)
 
 
 def run_search_tool(search: ProductSearch, tool_input: Mapping[str, object]) -> ToolRun:

@@ -30,8 +30,8 @@ class Product:
 
 
 class ProductSearch(Protocol):
-    def search(self, query: str, limit: int = 5) -> list[Product]:
-        """Best matches first; an empty or all-stopword query returns []."""
+    def search(self, query: str, limit: int = 5, max_price: float | None = None) -> list[Product]:
+        """Best matches first (at most `max_price` when given); an empty or all-stopword query returns []."""
         ...
 
     def ping(self) -> None:

@@ -20,7 +20,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from importlib import resources
 from typing import Protocol
 
 from . import Product
@@ -67,6 +66,8 @@ def clamp_limit(limit: int) -> int:
 
 def load_packaged_catalog() -> list[Product]:
     """The sample catalog shipped in `shopbot/data/catalog.json`."""
+    from importlib import resources  # ~5 ms of imports, paid on the first search only
+
     raw = resources.files("shopbot").joinpath("data/catalog.json").read_text(encoding="utf-8")
     return [Product(**row) for row in json.loads(raw)]
 

@@ -3,6 +3,8 @@
 - `anthropic_server`: `FakeAnthropic`, an HTTP server speaking the Messages API (see its
   docstring), plus `Reply`, `text_reply`, `tool_use_reply`, `error_reply`, `shopping_model`.
 - `products`: `ListSearch`, an in-memory `ProductSearch` over a few `PRODUCTS`.
+- `elasticsearch_server`: `FakeElasticsearch`, an HTTP server answering the Elasticsearch
+  calls the real client makes (see its docstring), and the `fake_elasticsearch` fixture.
 """
 
 from .anthropic_server import (
@@ -15,12 +17,15 @@ from .anthropic_server import (
     text_reply,
     tool_use_reply,
 )
+from .elasticsearch_server import EsRequest, FakeElasticsearch
 from .products import PRODUCTS, ListSearch
 
 __all__ = [
     "API_KEY",
     "PRODUCTS",
+    "EsRequest",
     "FakeAnthropic",
+    "FakeElasticsearch",
     "ListSearch",
     "RecordedRequest",
     "Reply",

@@ -44,14 +44,14 @@ class ListSearch:
         self.products = PRODUCTS if products is None else products
         self.queries: list[tuple[str, int]] = []
 
-    def search(self, query: str, limit: int = 5) -> list[Product]:
+    def search(self, query: str, limit: int = 5, max_price: float | None = None) -> list[Product]:
         self.queries.append((query, limit))
         wanted = _words(query)
         scored = []
         for product in self.products:
             text = _words(f"{product.name} {product.brand} {product.category} {product.description}")
             score = len(wanted & text)
-            if score:
+            if score and (max_price is None or product.price <= max_price):
                 scored.append((-score, product.id, product))
         return [product for _, _, product in sorted(scored)[:limit]]
 

@@ -36,13 +36,14 @@ def make_bot(fake_anthropic: FakeAnthropic, catalog: ListSearch) -> Callable[...
     """`make_bot(llm_timeout_seconds=..., ...)`: a ClaudeBot built from config, as the service does."""
 
     def make(**settings: Any) -> ClaudeBot:
-        config = dataclasses.replace(
-            TestingConfig(),
-            anthropic_api_key=fake_anthropic.api_key,
-            anthropic_base_url=fake_anthropic.base_url,
-            llm_timeout_seconds=5.0,
+        values: dict[str, Any] = {
+            "anthropic_api_key": fake_anthropic.api_key,
+            "anthropic_base_url": fake_anthropic.base_url,
+            "llm_timeout_seconds": 5.0,
+            "anthropic_model": "claude-test-model",  # a fake name: no SDK deprecation warning
             **settings,
-        )
+        }
+        config = dataclasses.replace(TestingConfig(), **values)
         return ClaudeBot.from_config(config, catalog)
 
     return make
