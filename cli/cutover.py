@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import CliError, ConfigError
+from .masking import mask
 from .settings import Settings
 
 DEFAULT = "default"
@@ -122,7 +123,7 @@ def behaviour_path(name: str) -> str:
     """The diff path of a behaviour's origin field."""
     if name == DEFAULT:
         return f"DefaultCacheBehavior.{ORIGIN_FIELD}"
-    return f"CacheBehaviors.Items[{name}].{ORIGIN_FIELD}"
+    return f"CacheBehaviors.Items[{name!r}].{ORIGIN_FIELD}"
 
 
 # --- the semantic diff ----------------------------------------------------------------
@@ -166,10 +167,10 @@ def _list_diff(before: list[Any], after: list[Any], path: str) -> list[Change]:
                 for c in semantic_diff(b, a, f"{path}[{i}]")]
     old = {str(item[key]): item for item in before}
     new = {str(item[key]): item for item in after}
-    changes = [Change(f"{path}[{name}]", old.get(name), new.get(name))
+    changes = [Change(f"{path}[{name!r}]", old.get(name), new.get(name))
                for name in sorted(set(old) ^ set(new))]
     for name in old.keys() & new.keys():
-        changes.extend(semantic_diff(old[name], new[name], f"{path}[{name}]"))
+        changes.extend(semantic_diff(old[name], new[name], f"{path}[{name!r}]"))
     shared_old = [name for name in old if name in new]
     shared_new = [name for name in new if name in old]
     if shared_old != shared_new:  # CacheBehaviors are evaluated in order: a reorder is a change
@@ -266,29 +267,38 @@ def expected_configs(change: LastChange) -> list[tuple[str, dict[str, Any]]]:
     return [before] if change.failed else [after]
 
 
+def redacted(config: Any) -> Any:
+    """The config with origin custom-header values masked (they are often the ALB's shared secret).
+
+    The ledger stores configs this way, and drift is computed between redacted configs: a
+    changed header value still shows (its fingerprint changes), its value never does.
+    """
+    if isinstance(config, Mapping):
+        return {key: mask(value) if key == "HeaderValue" else redacted(value) for key, value in config.items()}
+    if isinstance(config, list):
+        return [redacted(item) for item in config]
+    return config
+
+
 def drift(live: dict[str, Any], change: LastChange | None) -> list[Change]:
     """How the live config differs from what the ledger last recorded (empty: no drift)."""
     if change is None:
         return []
     candidates = expected_configs(change)
-    diffs = [semantic_diff(config, live) for _, config in candidates]
+    diffs = [semantic_diff(config, redacted(live)) for _, config in candidates]
     return [] if any(not d for d in diffs) else diffs[0]
 
 
 def explain(live: dict[str, Any], change: LastChange) -> str:
     """Which expected state the live config is in (for `status` after a crash)."""
     for meaning, config in expected_configs(change):
-        if not semantic_diff(config, live):
+        if not semantic_diff(config, redacted(live)):
             return meaning
     return "the live config matches neither the planned nor the previous config (drift)"
 
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def config_digest(config: Mapping[str, Any]) -> str:
-    return sha256_of(json.dumps(config, sort_keys=True, default=str).encode())
 
 
 def _short(value: Any) -> str:

@@ -16,10 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rich.markup import escape
+
 from . import cutover as planning
 from .aws import AwsClients
 from .aws import cloudfront as cf
-from .cutover import INTENT, OUTCOME, Change, LastChange, Move
+from .cutover import INTENT, OUTCOME, Change, Move
 from .edge_verify import EdgeReport, verify_edge
 from .errors import CliError, ConflictError, ExitStatus
 from .gates import GateResult, ParityReport, enforce, health_gate, parity_gate
@@ -90,6 +92,9 @@ def run_cutover(
     run = new_run(settings, clients, ui, options)
     to_origin = planning.origin_for(settings, target)
     live, etag = cf.get_config(run.cloudfront, run.distribution_id)
+    if live.get("ContinuousDeploymentPolicyId"):
+        raise CliError(f"a canary is running on {run.distribution_id}: `shopbot cutover --promote` or "
+                       "`shopbot rollback` it first")
     move = planning.plan_move(run.distribution_id, live, etag, dict.fromkeys(settings.behaviors, to_origin))
     result: dict[str, Any] = {"action": "cutover", "distribution": run.distribution_id, "target": target,
                               "changed": False, "moves": move.moves}
@@ -114,7 +119,7 @@ def run_gates(run: Run, target: str) -> tuple[list[GateResult], ParityReport]:
     gates = enforce(results, run.options.force)
     for gate in gates:
         mark = "[yellow]skipped (--force)[/]" if gate.skipped else "[green]passed[/]"
-        run.ui.info(f"  gate {gate.name}: {mark} - {gate.detail}")
+        run.ui.info(f"  gate {gate.name}: {mark} - {escape(gate.detail)}")
     return gates, report
 
 
@@ -151,7 +156,7 @@ def run_rollback(
         run.ui.success(f"nothing to roll back: the ledger records no cutover of {run.distribution_id}")
         return result
     if undo.intent.get("action") == "canary":
-        move = _detach_policy_move(run, live, etag, undo)
+        move = _detach_policy_move(run, live, etag)
     else:
         restore = {name: moved["from"] for name, moved in undo.intent["moves"].items()}
         move = planning.plan_move(run.distribution_id, live, etag, restore)
@@ -168,17 +173,14 @@ def run_rollback(
               "forced": ["drift"] if drifted else [], "drift": [str(change) for change in drifted],
               "set_fields": _set_fields(move)}
     targets = {planning.target_of(settings, moved["to"]) for moved in move.moves.values()}
-    target = targets.pop() if len(targets) == 1 else None
+    target = targets.pop() if len(targets) == 1 and targets <= set(planning.TARGETS) else None
     return _apply_and_follow(run, ledger, move, fields, target, result)
 
 
-def _detach_policy_move(run: Run, live: dict[str, Any], etag: str, canary: LastChange) -> Move:
-    """Rolling back a canary = the primary stops sending viewers to staging."""
-    new = dict(live)
-    new["ContinuousDeploymentPolicyId"] = ""
-    diff = planning.semantic_diff(live, new)
-    if live.get("ContinuousDeploymentPolicyId", "") == "":
-        diff = []
+def _detach_policy_move(run: Run, live: dict[str, Any], etag: str) -> Move:
+    """Rolling back a canary = the primary stops sending viewers to staging (no-op if detached)."""
+    new = {**live, "ContinuousDeploymentPolicyId": ""}
+    diff = planning.semantic_diff(live, new) if live.get("ContinuousDeploymentPolicyId") else []
     return Move(run.distribution_id, etag, live, new, {}, diff)
 
 
@@ -200,7 +202,7 @@ def _apply_and_follow(
              lambda: state.update(intent=record_intent(ledger, move, fields)))
     plan.add(f"UpdateDistribution {run.distribution_id} (IfMatch {move.etag})",
              lambda: state.update(etag=apply_update(run, ledger, move, state["intent"])),
-             [str(change) for change in move.diff])
+             [escape(str(change)) for change in move.diff])
     plan.add("record the outcome in the ledger",
              lambda: record_outcome(ledger, move, state["intent"], new_etag=state["etag"]))
     execute(plan, run.ui, dry_run=run.options.dry_run)
@@ -215,7 +217,7 @@ def _apply_and_follow(
 
 def record_intent(ledger: Ledger, move: Move, fields: Mapping[str, Any]) -> dict[str, Any]:
     return ledger.append(INTENT, distribution=move.distribution_id, etag=move.etag,
-                         previous_config=move.previous, moves=move.moves, **fields)
+                         previous_config=planning.redacted(move.previous), moves=move.moves, **fields)
 
 
 def apply_update(run: Run, ledger: Ledger, move: Move, intent: Mapping[str, Any]) -> str:
@@ -226,10 +228,10 @@ def apply_update(run: Run, ledger: Ledger, move: Move, intent: Mapping[str, Any]
         ledger.append(OUTCOME, distribution=move.distribution_id, intent_id=intent["id"], ok=False,
                       error=str(error))
         current, etag = cf.get_config(run.cloudfront, move.distribution_id)
-        changed = planning.semantic_diff(move.previous, current)
+        changed = planning.semantic_diff(planning.redacted(move.previous), planning.redacted(current))
         run.ui.warn(f"{move.distribution_id} changed since the plan (ETag {move.etag} -> {etag}):")
         for change in changed or [Change("(no visible difference)", None, None)]:
-            run.ui.info(f"    {change}")
+            run.ui.info(f"    {escape(str(change))}")
         raise ConflictError(
             f"{move.distribution_id} was changed by someone else while we planned (PreconditionFailed): "
             "nothing was changed; review the difference above and run the command again"
@@ -268,7 +270,7 @@ def show_move(run: Run, move: Move, title: str) -> None:
     run.ui.info(f"[bold]{title}[/]")
     if move.moves:
         run.ui.table(None, ["behaviour", "from origin", "to origin"],
-                     [(name, moved["from"], moved["to"]) for name, moved in move.moves.items()])
+                     [(escape(name), escape(moved["from"]), escape(moved["to"])) for name, moved in move.moves.items()])
     run.ui.info(f"  semantic diff of the whole config: {len(move.diff)} change(s), nothing else differs")
 
 
@@ -277,7 +279,7 @@ def check_drift(run: Run, drifted: list[Change], doing: str) -> None:
         return
     run.ui.warn(f"the live config of {run.distribution_id} differs from what the ledger last recorded:")
     for change in drifted:
-        run.ui.info(f"    {change}")
+        run.ui.info(f"    {escape(str(change))}")
     if not run.options.force:
         raise ConflictError(
             f"{run.distribution_id} was changed outside shopbot since the last recorded change "

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
+
 from . import cutover as planning
 from .aws import AwsClients
 from .aws import cloudfront as cf
@@ -85,22 +87,27 @@ def _row(change: planning.LastChange) -> dict[str, Any]:
     }
 
 
+def _cells(rows: list[tuple[Any, ...]]) -> list[tuple[str, ...]]:
+    return [tuple(escape(str(cell)) for cell in row) for row in rows]
+
+
 def _show(ui: UI, result: dict[str, Any]) -> None:
     ui.info(f"[bold]{result['distribution']}[/] ({result['domain_name']}): {result['status']}")
     ui.table("Behaviours", ["behaviour", "origin", "target"],
-             [(name, b["origin"], b["target"]) for name, b in result["behaviours"].items()])
+             _cells([(name, b["origin"], b["target"]) for name, b in result["behaviours"].items()]))
     ui.table("Origin health", ["target", "healthy", "detail"],
-             [(target, "yes" if h["passed"] else "NO", h["detail"]) for target, h in result["health"].items()])
+             _cells([(t, "yes" if h["passed"] else "NO", h["detail"]) for t, h in result["health"].items()]))
     if result["history"]:
-        ui.table("Ledger", ["when", "who", "action", "from", "to", "gates passed", "gates skipped",
-                            "parity report", "outcome"],
-                 [(r["at"], r["who"], r["action"], ",".join(r["from"]), ",".join(r["to"]),
-                   ",".join(r["gates_passed"]), ",".join(r["gates_skipped"]),
-                   ((r["parity_report"] or {}).get("sha256") or "")[:12], r["outcome"])
-                  for r in result["history"]])
+        ui.info("[bold]Ledger[/] (when, who, action, from -> to, gates, parity report, outcome)")
+    for r in result["history"]:
+        parity = ((r["parity_report"] or {}).get("sha256") or "-")[:12]
+        skipped = f" skipped: {','.join(r['gates_skipped'])}" if r["gates_skipped"] else ""
+        ui.info(escape(f"  {r['at']}  {r['who']}  {r['action']}  {','.join(r['from']) or '-'} -> "
+                       f"{','.join(r['to']) or '-'}  gates passed: {','.join(r['gates_passed']) or '-'}"
+                       f"{skipped}  parity {parity}  {r['outcome']}"))
     last = result["last_change"]
     if last:
         ui.info(f"Last change {last['intent_id'][:8]} ({last['action']}), outcome {last['outcome']}: "
                 f"{last['live_config']}")
         for line in last["drift"]:
-            ui.warn(f"drift: {line}")
+            ui.warn(f"drift: {escape(line)}")

@@ -15,8 +15,9 @@ from typing import Any
 FINGERPRINT_CHARS = 6
 ABSENT = "(absent)"
 
-# botocore logs whole request and response bodies at DEBUG level from these loggers.
-_BODY_LOGGERS = ("botocore.endpoint", "botocore.parsers", "botocore.client")
+# botocore logs whole request and response bodies at DEBUG level from these loggers; bodies
+# carry secret values (SecretString) and other services' secrets too (a Lambda's environment).
+_BODY_LOGGERS = ("botocore.endpoint", "botocore.parsers")
 _SECRET_FIELDS = ("SecretString", "SecretBinary")
 
 
@@ -40,26 +41,25 @@ def mask(value: Any) -> str:
     return f"••••••(len {len(text)}, {fingerprint(text)})"
 
 
-class RedactSecretBodies(logging.Filter):
-    """Replace a botocore debug record that carries a secret payload with a one-line stub."""
+class RedactBodies(logging.Filter):
+    """Keep botocore's debug records but drop the request/response bodies they carry."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            text = record.getMessage()
-        except Exception:  # a record that cannot render cannot be checked: drop its args
-            text = _SECRET_FIELDS[0]
-        if any(name in text for name in _SECRET_FIELDS):
-            first_line = str(record.msg).split("%", 1)[0].strip()
-            record.msg = f"{first_line} [secret payload redacted by shopbot]"
-            record.args = ()
+        message = str(record.msg)
+        if message.startswith("Response body") or message.startswith("Making request for"):
+            operation = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            label = "Response body" if message.startswith("Response body") else f"Making request for {operation}"
+            record.msg, record.args = f"{label} [body redacted by shopbot]", ()
+        elif any(name in record.getMessage() for name in _SECRET_FIELDS):
+            record.msg, record.args = "[botocore record redacted by shopbot: it carried a secret]", ()
         return True
 
 
-_redactor = RedactSecretBodies()
+_redactor = RedactBodies()
 
 
 def install_log_redaction() -> None:
-    """Attach the redactor to botocore's body-logging loggers (idempotent)."""
+    """Attach the redactor to botocore's body-logging loggers (idempotent, process-wide)."""
     for name in _BODY_LOGGERS:
         logger = logging.getLogger(name)
         if _redactor not in logger.filters:

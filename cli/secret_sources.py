@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dotenv import dotenv_values
-from dotenv.parser import parse_stream
+from dotenv.parser import Original, parse_stream
 
 from .errors import CliError
 
 ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NEWLINE = re.compile(r"\r\n|\n|\r")
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,19 @@ def load_dotenv_file(path: Path) -> LocalSecrets:
     text = _read_text(path)
     for binding in parse_stream(io.StringIO(text)):
         if binding.error:
-            raise CliError(f"{path}:{binding.original.line}: not a valid dotenv line "
+            raise CliError(f"{path}:{_line(binding.original)}: not a valid dotenv line "
                            "(expected KEY=value; quote values with spaces or #)")
         if binding.key is not None and binding.value is None:
-            raise CliError(f"{path}:{binding.original.line}: {binding.key} has no '=' "
+            raise CliError(f"{path}:{_line(binding.original)}: {binding.key} has no '=' "
                            f"(write {binding.key}= for an empty value)")
     parsed = dotenv_values(stream=io.StringIO(text), interpolate=False)
     return LocalSecrets({key: value or "" for key, value in parsed.items()}, str(path))
+
+
+def _line(original: Original) -> int:
+    """The line the statement itself starts on (dotenv counts from the blank lines before it)."""
+    leading = original.string[: len(original.string) - len(original.string.lstrip())]
+    return original.line + len(NEWLINE.findall(leading))
 
 
 def load_json_file(path: Path) -> LocalSecrets:

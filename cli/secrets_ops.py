@@ -2,10 +2,12 @@
 
 Every function takes the clients and settings it needs (no client is built here) and
 returns a result the command renders. Changes go through `plan.execute`. A sync is ONE
-`PutSecretValue` (or `CreateSecret`) whose token is derived from the planned base version
-and the new content: a retried call is the same call, a repeated sync finds nothing to do
-and makes no call at all, and a sync after a rollback still makes a new version (a token
-from the content alone would match the rolled-back version and AWS would ignore the put).
+`PutSecretValue` (or `CreateSecret`) whose token is derived from the new content and the
+versions it was planned against (AWSCURRENT and AWSPREVIOUS): a retried call is the same
+call, a repeated sync finds nothing to do and makes no call at all, and a sync after a
+rollback still makes a new version. (A token from the content alone, or from content and
+the current version only, would match the rolled-back version's token and AWS would
+silently ignore the put: each put moves the labels, so this pair never recurs.)
 """
 
 from __future__ import annotations
@@ -180,15 +182,14 @@ def plan_sync(clients: AwsClients, settings: Settings, source: LocalSecrets, *, 
                  create, details)
     elif diff.changes:
         base = current.version_id
-        token = sm.content_token(base, text)
+        previous = sm.version_with(sm.version_stages(client, name), sm.PREVIOUS) or ""
+        token = sm.content_token(base, previous, text)
 
         def put() -> None:
             sm.ensure_current_is(client, name, base)
             result.version_id = sm.put_value(client, name, text, token)
 
         plan.add(f"put a new version of {name} (one PutSecretValue; current is {base})", put, details)
-    else:
-        plan.notes.append("the secret already holds these values: no call will be made")
     return result
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -37,10 +38,10 @@ class UI:
         self.human.print(message, highlight=False)
 
     def warn(self, message: str) -> None:
-        self.stderr.print(f"[yellow]warning:[/] {message}", highlight=False)
+        self.stderr.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
 
     def error(self, message: str) -> None:
-        self.stderr.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+        self.stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
 
     def success(self, message: str) -> None:
         self.human.print(f"[green]✓[/] {message}", highlight=False)

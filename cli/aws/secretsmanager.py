@@ -61,6 +61,9 @@ def secret_errors(doing: str, missing: str | None = None) -> Iterator[None]:
                 code = error_code(error)
                 if code == "ResourceNotFoundException" and missing is not None:
                     raise SecretNotFound(f"{doing}: {missing}") from None
+                if code == "ResourceExistsException":
+                    raise ConflictError(f"{doing}: it was created meanwhile by someone else; nothing was "
+                                        "changed - run again to see the difference") from None
                 if code in THROTTLING_CODES:
                     attempts = 1 + int(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
                     raise AwsError(f"{doing}: AWS throttled every one of {attempts} attempts ({code}); "

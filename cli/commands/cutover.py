@@ -10,12 +10,14 @@ from typing import Annotated, Any
 
 import typer
 
+from ..canary import run_canary, run_promote
 from ..cutover import TARGETS
 from ..cutover_flow import Options, run_cutover, run_rollback
 from ..cutover_status import read_status
 from ..errors import CliError
 from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings
 from ..ui import get_ui
+from ..watch import check_watch, run_watch
 
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Skip a failing gate / accept drift (the ledger records it).")
@@ -45,21 +47,17 @@ def cutover(
     options = Options(yes=yes, dry_run=dry_run, force=force, wait=not no_wait)
     result: dict[str, Any]
     if promote:
-        from ..canary import run_promote
-
         result = run_promote(settings, options=options)
     else:
         if to not in TARGETS:
             raise CliError("say where traffic goes: --to lambda or --to ecs (or --promote a running canary)")
+        if watch:
+            check_watch(to, watch)
         if canary is not None:
-            from ..canary import run_canary
-
             result = run_canary(settings, to, canary, options=options)
         else:
             result = run_cutover(settings, to, options=options)
         if watch and result.get("changed"):
-            from ..watch import run_watch
-
             result["watch"] = run_watch(settings, to, watch, options=options)
     get_ui().emit_json(result)
 

@@ -8,6 +8,7 @@ added as API Gateway adds them, so parity checks see realistic noise.
 | what happens                         | status | body                                   |
 |--------------------------------------|--------|----------------------------------------|
 | request body over 10 MB              | 413    | {"message":"Request Entity Too Large"} |
+| event over Lambda's 6 MB request cap | 500    | {"message":"Internal Server Error"}    |
 | request line + headers over 10 KB    | 431    | {"message":"Request Header Fields Too Large"} (unconfirmed) |
 | path outside the named stage         | 404    | {"message":"Not Found"}                |
 | handler raised / init error / crash  | 500    | {"message":"Internal Server Error"}    |
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
+import functools
 import json
 import secrets
 from collections.abc import Callable
@@ -33,15 +34,20 @@ from .httpio import (
     BodyTooLarge,
     HeadTooLarge,
     Request,
+    RequestReader,
     encode_response,
     http_date,
-    read_request,
     set_nodelay,
 )
 from .workers import Outcome, WorkerPool
 
 MAX_BODY = 10 * 1024 * 1024
 MAX_HEAD = 10_240
+# Lambda's synchronous invoke request limit ("Request must be smaller than 6291456 bytes"):
+# API Gateway takes up to 10 MB, but a bigger event is refused by Lambda, which HTTP API
+# answers with 500 ("If the Lambda API rejects the invocation request, API Gateway returns
+# a 500", Lambda developer guide, services-apigateway-errors).
+INVOKE_REQUEST_LIMIT = 6_291_456
 INTEGRATION_TIMEOUT_S = 30.0
 # Headers API Gateway owns: the function's values are replaced or dropped.
 _PLATFORM_OWNED = {"content-length", "transfer-encoding", "connection", "date", "apigw-requestid"}
@@ -84,7 +90,7 @@ def answer_for(outcome: Outcome) -> HttpAnswer:
 
 def request_id() -> str:
     """An `apigw-requestid`-shaped id (16 characters ending in '=', like `aR7_khtxoAMEVlQ=`)."""
-    return base64.urlsafe_b64encode(secrets.token_bytes(10)).decode()[:15] + "="
+    return base64.urlsafe_b64encode(secrets.token_bytes(11)).decode()
 
 
 class Gateway:
@@ -95,77 +101,129 @@ class Gateway:
         self._config = config
         self._log = log
         self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[Outcome]] = set()
+        self._live: set[asyncio.Transport] = set()
 
     async def start(self, host: str, port: int) -> int:
-        self._server = await asyncio.start_server(self._serve, host, port)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: _Connection(self, self._live), host, port)
         return int(self._server.sockets[0].getsockname()[1])
 
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 1)
+            self._server = None
+        for transport in list(self._live):
+            transport.close()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        set_nodelay(writer)
-        peer = writer.get_extra_info("peername")
-        source_ip = str(peer[0]) if peer else "127.0.0.1"
-        try:
-            while True:
-                try:
-                    request = await read_request(reader, writer, max_head=MAX_HEAD, max_body=MAX_BODY)
-                except BodyTooLarge:
-                    self._write(writer, TOO_LARGE, request_id(), head_only=False, close=True)
-                    break
-                except HeadTooLarge:
-                    self._write(writer, HEAD_TOO_LARGE, request_id(), head_only=False, close=True)
-                    break
-                except BadRequest:
-                    self._write(writer, BAD_REQUEST, request_id(), head_only=False, close=True)
-                    break
-                if request is None:
-                    break
-                rid = request_id()
-                answer = await self._handle(request, rid, source_ip)
-                self._write(writer, answer, rid, head_only=request.method == "HEAD", close=not request.keep_alive)
-                if not request.keep_alive:
-                    break
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            writer.close()
-
-    async def _handle(self, request: Request, rid: str, source_ip: str) -> HttpAnswer:
+    def handle(self, request: Request, source_ip: str, respond: Callable[[HttpAnswer, str], None]) -> None:
+        """Answer one request through `respond(answer, request_id)`, exactly once."""
+        rid = request_id()
         stage = self._config.stage
         if stage != DEFAULT_STAGE:
             path = request.target.partition("?")[0]
             if path != f"/{stage}" and not path.startswith(f"/{stage}/"):
-                return NOT_FOUND
+                respond(NOT_FOUND, rid)
+                return
         event = build_event(
             request.method, request.target, request.headers, request.body,
             request_id=rid, source_ip=source_ip, stage=stage, protocol=request.version,
         )
         payload = json.dumps(event, separators=(",", ":")).encode()
-        task = asyncio.ensure_future(self._pool.invoke(payload))
-        self._tasks.add(task)  # the function runs to its end even when the gateway gives up
-        task.add_done_callback(self._tasks.discard)
-        try:
-            outcome = await asyncio.wait_for(asyncio.shield(task), self._config.integration_timeout_s)
-        except TimeoutError:
-            self._log(f"apigw {rid}: integration timeout after {self._config.integration_timeout_s:g} s")
-            return SERVICE_UNAVAILABLE
-        return answer_for(outcome)
+        if len(payload) > INVOKE_REQUEST_LIMIT:
+            self._log(f"apigw {rid}: Lambda refused the invocation: RequestEntityTooLargeException "
+                      f"(event of {len(payload)} bytes, limit {INVOKE_REQUEST_LIMIT})")
+            respond(INTERNAL_ERROR, rid)
+            return
+        # The function runs to its end even when the gateway stops waiting (503 at the cap).
+        answered = False
 
-    @staticmethod
-    def _write(
-        writer: asyncio.StreamWriter, answer: HttpAnswer, rid: str, *, head_only: bool, close: bool
-    ) -> None:
-        headers = [(name, value) for name, value in answer.headers if name.lower() not in _PLATFORM_OWNED]
-        headers.append(("date", http_date()))
-        headers.append(("content-length", str(len(answer.body))))
-        headers.append(("apigw-requestid", rid))
+        def settle(answer: HttpAnswer) -> None:
+            nonlocal answered
+            if not answered:
+                answered = True
+                timer.cancel()
+                respond(answer, rid)
+
+        def give_up() -> None:
+            self._log(f"apigw {rid}: integration timeout after {self._config.integration_timeout_s:g} s")
+            settle(SERVICE_UNAVAILABLE)
+
+        timer = asyncio.get_running_loop().call_later(self._config.integration_timeout_s, give_up)
+        self._pool.submit(payload).add_done_callback(lambda done: settle(answer_for(done.result())))
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: requests are answered in order, one at a time."""
+
+    def __init__(self, gateway: Gateway, live: set[asyncio.Transport]) -> None:
+        self._gateway = gateway
+        self._live = live
+        self._reader = RequestReader(MAX_HEAD, MAX_BODY, on_continue=self._continue)
+        self._transport: asyncio.Transport | None = None
+        self._source_ip = "127.0.0.1"
+        self._busy = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._live.add(transport)
+        set_nodelay(transport)
+        peer = transport.get_extra_info("peername")
+        if peer:
+            self._source_ip = str(peer[0])
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._transport is not None:
+            self._live.discard(self._transport)
+        self._transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self._reader.feed(data)
+        self._process()
+
+    def _process(self) -> None:
+        while not self._busy and self._transport is not None:
+            try:
+                request = self._reader.next_request()
+            except BodyTooLarge:
+                return self._refuse(TOO_LARGE)
+            except HeadTooLarge:
+                return self._refuse(HEAD_TOO_LARGE)
+            except BadRequest:
+                return self._refuse(BAD_REQUEST)
+            if request is None:
+                return None
+            self._busy = True
+            self._gateway.handle(request, self._source_ip, functools.partial(self._respond, request))
+        return None
+
+    def _respond(self, request: Request, answer: HttpAnswer, rid: str) -> None:
+        self._busy = False
+        if self._transport is None:
+            return
+        close = not request.keep_alive
+        self._transport.write(_encode(answer, rid, head_only=request.method == "HEAD", close=close))
         if close:
-            headers.append(("connection", "close"))
-        writer.write(encode_response(answer.status, headers, answer.body, head_only=head_only))
+            self._transport.close()
+        else:
+            self._process()
+
+    def _refuse(self, answer: HttpAnswer) -> None:
+        if self._transport is not None:
+            self._transport.write(_encode(answer, request_id(), head_only=False, close=True))
+            self._transport.close()
+
+    def _continue(self) -> None:
+        if self._transport is not None:
+            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+
+def _encode(answer: HttpAnswer, rid: str, *, head_only: bool, close: bool) -> bytes:
+    """The answer with API Gateway's own headers: date, content-length, apigw-requestid."""
+    headers = [(name, value) for name, value in answer.headers if name.lower() not in _PLATFORM_OWNED]
+    headers.append(("date", http_date()))
+    headers.append(("content-length", str(len(answer.body))))
+    headers.append(("apigw-requestid", rid))
+    if close:
+        headers.append(("connection", "close"))
+    return encode_response(answer.status, headers, answer.body, head_only=head_only)

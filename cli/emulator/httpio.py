@@ -1,9 +1,9 @@
-"""A minimal HTTP/1.1 reader/writer on asyncio streams, shared by both local servers.
+"""A minimal incremental HTTP/1.1 request reader and response encoder, for both local servers.
 
 Why not aiohttp: the emulator's goal is under 1 ms added per request, and each request
-crosses two HTTP hops (client -> gateway, gateway <-> runtime). A plain asyncio server
-with one `write` per answer and TCP_NODELAY keeps each hop in the tens of microseconds.
-It speaks exactly what the two peers need: Content-Length and chunked bodies,
+crosses two HTTP hops (client -> gateway, gateway <-> runtime). Plain asyncio Protocols
+fed by this reader answer inside the socket callbacks, with one write per answer and
+TCP_NODELAY. It speaks what the peers need: Content-Length and chunked bodies,
 `Expect: 100-continue`, keep-alive.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
 
@@ -36,104 +37,136 @@ class Request:
     method: str
     target: str
     version: str
-    headers: list[tuple[str, str]]
-    body: bytes
+    headers: list[tuple[str, str]]  # as received, in order
+    body: bytes = b""
+    lookup: dict[str, str] = field(default_factory=dict)  # lower-case name -> last value
 
     def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return self.lookup.get(name.lower())
 
     @property
     def keep_alive(self) -> bool:
-        connection = (self.header("connection") or "").lower()
+        connection = self.lookup.get("connection", "").lower()
         if self.version == "HTTP/1.0":
             return "keep-alive" in connection
         return "close" not in connection
 
 
-def set_nodelay(writer: asyncio.StreamWriter) -> None:
-    """Without TCP_NODELAY each Runtime API exchange can wait ~40-88 ms (FACTS.md)."""
-    sock = writer.get_extra_info("socket")
-    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-async def read_request(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    *,
-    max_head: int,
-    max_body: int,
-) -> Request | None:
-    """The next request on the connection, or None when the peer closed it cleanly."""
-    try:
-        head = await reader.readuntil(HEAD_END)
-    except asyncio.IncompleteReadError as error:
-        if error.partial.strip():
-            raise BadRequest("connection closed in the middle of the request head") from error
-        return None
-    except asyncio.LimitOverrunError as error:
-        raise HeadTooLarge from error
-    if len(head) > max_head:
-        raise HeadTooLarge
-    lines = head[:-4].decode("latin-1").split("\r\n")
+def parse_head(head: bytes) -> Request:
+    """Request line and headers (without the final blank line) -> a bodiless Request."""
+    lines = head.decode("latin-1").split("\r\n")
     try:
         method, target, version = lines[0].split(" ", 2)
     except ValueError as error:
         raise BadRequest(f"bad request line {lines[0]!r}") from error
     headers: list[tuple[str, str]] = []
+    lookup: dict[str, str] = {}
     for line in lines[1:]:
         name, sep, value = line.partition(":")
         if not sep or not name or name != name.strip():
             raise BadRequest(f"bad header line {line!r}")
-        headers.append((name, value.strip()))
-    request = Request(method, target, version, headers, b"")
-    request.body = await _read_body(request, reader, writer, max_body)
-    return request
+        value = value.strip()
+        headers.append((name, value))
+        lookup[name.lower()] = value
+    return Request(method, target, version, headers, b"", lookup)
 
 
-async def _read_body(
-    request: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, max_body: int
-) -> bytes:
-    chunked = "chunked" in (request.header("transfer-encoding") or "").lower()
-    length_text = request.header("content-length")
-    if not chunked and length_text is None:
-        return b""
-    length = 0
-    if length_text is not None and not chunked:
-        if not length_text.isdigit():
-            raise BadRequest(f"bad Content-Length {length_text!r}")
-        length = int(length_text)
-        if length > max_body:
-            raise BodyTooLarge
-    if (request.header("expect") or "").lower() == "100-continue":
-        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-    if not chunked:
-        return await reader.readexactly(length) if length else b""
-    return await _read_chunked(reader, max_body)
+class RequestReader:
+    """Feed bytes as they arrive; take out complete requests one at a time."""
+
+    def __init__(self, max_head: int, max_body: int, on_continue: Callable[[], None] | None = None) -> None:
+        self._max_head = max_head
+        self._max_body = max_body
+        self._on_continue = on_continue
+        self._buffer = bytearray()
+        self._request: Request | None = None  # head read, body still coming
+        self._remaining = 0
+        self._chunked = False
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._trailers = False
+
+    def feed(self, data: bytes) -> None:
+        self._buffer += data
+
+    def next_request(self) -> Request | None:
+        """The next complete request, or None until more bytes arrive.
+
+        Raises HeadTooLarge, BodyTooLarge or BadRequest; the connection is then unusable.
+        """
+        if self._request is None and not self._read_head():
+            return None
+        body = self._read_chunked() if self._chunked else self._read_sized()
+        if body is None or self._request is None:
+            return None
+        request, self._request = self._request, None
+        request.body = body
+        return request
+
+    def _read_head(self) -> bool:
+        end = self._buffer.find(HEAD_END)
+        if end < 0:
+            if len(self._buffer) > self._max_head:
+                raise HeadTooLarge
+            return False
+        if end + 4 > self._max_head:
+            raise HeadTooLarge
+        request = parse_head(bytes(self._buffer[:end]))
+        del self._buffer[: end + 4]
+        self._chunked = "chunked" in (request.header("transfer-encoding") or "").lower()
+        if not self._chunked:
+            length_text = request.header("content-length") or "0"
+            if not length_text.isdigit():
+                raise BadRequest(f"bad Content-Length {length_text!r}")
+            self._remaining = int(length_text)
+            if self._remaining > self._max_body:
+                raise BodyTooLarge
+        self._parts, self._size, self._trailers = [], 0, False
+        if (request.header("expect") or "").lower() == "100-continue" and self._on_continue is not None:
+            self._on_continue()
+        self._request = request
+        return True
+
+    def _read_sized(self) -> bytes | None:
+        if len(self._buffer) < self._remaining:
+            return None
+        body = bytes(self._buffer[: self._remaining])
+        del self._buffer[: self._remaining]
+        return body
+
+    def _read_chunked(self) -> bytes | None:
+        while True:
+            line_end = self._buffer.find(CRLF)
+            if line_end < 0:
+                return None
+            if self._trailers:  # after the last chunk: trailer lines up to an empty one
+                del self._buffer[: line_end + 2]
+                if line_end == 0:
+                    return b"".join(self._parts)
+                continue
+            try:
+                size = int(bytes(self._buffer[:line_end]).split(b";", 1)[0].strip(), 16)
+            except ValueError as error:
+                raise BadRequest("bad chunk size") from error
+            if size == 0:
+                self._trailers = True
+                del self._buffer[: line_end + 2]
+                continue
+            if self._size + size > self._max_body:
+                raise BodyTooLarge
+            start = line_end + 2
+            if len(self._buffer) < start + size + 2:
+                return None
+            self._parts.append(bytes(self._buffer[start : start + size]))
+            self._size += size
+            del self._buffer[: start + size + 2]
 
 
-async def _read_chunked(reader: asyncio.StreamReader, max_body: int) -> bytes:
-    parts: list[bytes] = []
-    total = 0
-    while True:
-        size_line = await reader.readuntil(CRLF)
-        try:
-            size = int(size_line.split(b";", 1)[0].strip(), 16)
-        except ValueError as error:
-            raise BadRequest("bad chunk size") from error
-        if size == 0:
-            while (await reader.readuntil(CRLF)) != CRLF:
-                pass  # trailers carry nothing API Gateway forwards
-            return b"".join(parts)
-        total += size
-        if total > max_body:
-            raise BodyTooLarge
-        parts.append(await reader.readexactly(size))
-        await reader.readexactly(2)
+def set_nodelay(transport: asyncio.BaseTransport) -> None:
+    """Without TCP_NODELAY each Runtime API exchange can wait ~40-88 ms (FACTS.md)."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def http_date() -> str:

@@ -17,12 +17,13 @@ import secrets
 import sys
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .runtime_api import ACCEPTED, Answer, Delivery, RuntimeApiServer
+from .runtime_api import ACCEPTED, Answer, Deliver, Delivery, RuntimeApiServer
 
 # Lambda's synchronous response limit: "6 MB" is 6,291,556 bytes in its own error message.
 RESPONSE_LIMIT = 6_291_556
@@ -113,14 +114,16 @@ class Worker:
         self._config = config
         self._log = log
         self._server = RuntimeApiServer(self)
-        self._slot: asyncio.Queue[_Invocation] = asyncio.Queue(maxsize=1)
         self._current: _Invocation | None = None
+        self._pending: _Invocation | None = None  # assigned, the runtime not yet asking
+        self._deliver: Deliver | None = None  # the runtime asking, nothing assigned yet
         self._process: asyncio.subprocess.Process | None = None
         self._spawned_at = 0.0
         self.init_ms: float | None = None
         self._init_reported = False
         self._init_failure: Outcome | None = None
         self.alive = True
+        self._status_fd: int | None = None  # /proc/<pid>/status, kept open: read per REPORT
 
     async def start(self) -> None:
         port = await self._server.start()
@@ -134,18 +137,26 @@ class Worker:
         )
         asyncio.get_running_loop().create_task(self._watch_exit(self._process))
 
-    async def invoke(self, event: bytes) -> Outcome:
-        """Run one invocation to its end (answer, error, timeout or crash)."""
-        if self._init_failure is not None or not self.alive:
-            return self._init_failure or Outcome("crash", error_type="Runtime.ExitError")
+    def begin(self, event: bytes) -> asyncio.Future[Outcome]:
+        """Start one invocation; the future resolves when it ends (answer, error, timeout, crash)."""
         loop = asyncio.get_running_loop()
-        invocation = _Invocation(str(uuid.uuid4()), event, loop.create_future())
+        future: asyncio.Future[Outcome] = loop.create_future()
+        if self._init_failure is not None or not self.alive:
+            future.set_result(self._init_failure or Outcome("crash", error_type="Runtime.ExitError"))
+            return future
+        invocation = _Invocation(str(uuid.uuid4()), event, future)
         self._current = invocation
-        self._slot.put_nowait(invocation)
-        try:
-            return await asyncio.shield(invocation.future)
-        finally:
-            self._current = None
+        future.add_done_callback(lambda _: self._clear(invocation))
+        if self._deliver is not None:
+            deliver, self._deliver = self._deliver, None
+            self._start(invocation, deliver)
+        else:
+            self._pending = invocation
+        return future
+
+    def _clear(self, invocation: _Invocation) -> None:
+        if self._current is invocation:
+            self._current = self._pending = None
 
     async def stop(self) -> None:
         self.alive = False
@@ -157,17 +168,23 @@ class Worker:
 
     # -- Runtime API callbacks -------------------------------------------------------------
 
-    async def next_invocation(self) -> Delivery:
+    def on_next(self, deliver: Deliver) -> None:
         if self.init_ms is None:
             self.init_ms = (time.perf_counter() - self._spawned_at) * 1000
-        invocation = await self._slot.get()
+        if self._pending is not None:
+            invocation, self._pending = self._pending, None
+            self._start(invocation, deliver)
+        else:
+            self._deliver = deliver
+
+    def _start(self, invocation: _Invocation, deliver: Deliver) -> None:
         invocation.delivered_at = time.perf_counter()
         invocation.timer = asyncio.get_running_loop().call_later(
             self._config.timeout_s, self._time_out, invocation
         )
         self._log(f"START RequestId: {invocation.request_id} Version: $LATEST")
         deadline_ms = int((time.time() + self._config.timeout_s) * 1000)
-        return Delivery(invocation.request_id, invocation.event, deadline_ms, self._config.arn, _trace_id())
+        deliver(Delivery(invocation.request_id, invocation.event, deadline_ms, self._config.arn, _trace_id()))
 
     def on_response(self, request_id: str, body: bytes) -> Answer:
         invocation = self._current
@@ -176,6 +193,7 @@ class Worker:
         if len(body) > RESPONSE_LIMIT:
             message = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes)."
             self._finish(invocation, Outcome("too_large", error_type="Function.ResponseSizeTooLarge"))
+            self.alive = False  # awslambdaric exits on this answer; Lambda resets the environment
             return 413, {"errorMessage": message, "errorType": "RequestEntityTooLarge"}
         self._finish(invocation, Outcome("ok", body))
         return ACCEPTED
@@ -192,6 +210,7 @@ class Worker:
         self._init_reported = True
         self._log(f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\tError Type: {error_type}")
         self._init_failure = Outcome("init_error", body, error_type)
+        self.alive = False  # the runtime exits; the next request starts a fresh environment
         if self._current is not None and not self._current.future.done():
             self._finish(self._current, self._init_failure)
         return ACCEPTED
@@ -216,7 +235,8 @@ class Worker:
             invocation.timer.cancel()
         if invocation.delivered_at:
             self._report(invocation, outcome)
-        invocation.future.set_result(outcome)
+        if not invocation.future.done():
+            invocation.future.set_result(outcome)
 
     def _report(self, invocation: _Invocation, outcome: Outcome) -> None:
         duration = (time.perf_counter() - invocation.delivered_at) * 1000
@@ -242,13 +262,15 @@ class Worker:
         if self._process is None:
             return 0
         try:
-            with open(f"/proc/{self._process.pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        return math.ceil(int(line.split()[1]) / 1024)
+            if self._status_fd is None:
+                self._status_fd = os.open(f"/proc/{self._process.pid}/status", os.O_RDONLY)
+            status = os.pread(self._status_fd, 4096, 0)
         except OSError:
-            pass
-        return 0
+            return 0
+        start = status.find(b"VmHWM:")
+        if start < 0:
+            return 0
+        return math.ceil(int(status[start + 6 : status.index(b"kB", start)]) / 1024)
 
     async def _watch_exit(self, process: asyncio.subprocess.Process) -> None:
         code = await process.wait()
@@ -262,43 +284,90 @@ class Worker:
                 self._finish(invocation, Outcome("crash", error_type="Runtime.ExitError"))
         elif self._init_failure is None and self.init_ms is None:
             self._init_failure = Outcome("init_error", error_type="Runtime.ExitError")
+        if self._status_fd is not None:
+            os.close(self._status_fd)
+            self._status_fd = None
         await self._server.close()
 
 
 class WorkerPool:
-    """Up to `concurrency` workers; requests beyond that wait for a free one (FIFO)."""
+    """Up to `concurrency` workers; requests beyond that wait for a free one (FIFO).
+
+    Scheduling is done in callbacks, not tasks: a warm request costs no task switch.
+    """
 
     def __init__(self, config: FunctionConfig, log: Log) -> None:
         self.config = config
         self._log = log
         self._idle: list[Worker] = []
         self._workers: set[Worker] = set()
-        self._slots = asyncio.Semaphore(config.concurrency)
+        self._queue: deque[tuple[bytes, asyncio.Future[Outcome]]] = deque()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.cold_starts = 0
+        self._closed = False
 
-    async def invoke(self, event: bytes) -> Outcome:
-        async with self._slots:
+    def submit(self, event: bytes) -> asyncio.Future[Outcome]:
+        """Queue one invocation; the future resolves with its outcome."""
+        result: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        if self._closed:
+            result.set_result(Outcome("crash", error_type="Emulator.Stopped"))
+            return result
+        self._queue.append((event, result))
+        self._dispatch()
+        return result
+
+    def _dispatch(self) -> None:
+        while self._queue and (self._idle or len(self._workers) < self.config.concurrency):
+            event, result = self._queue.popleft()
+            if result.done():
+                continue  # the caller gave up (shutdown)
             worker = self._take_idle()
-            if worker is None:
-                worker = Worker(self.config, self._log)
-                self._workers.add(worker)
-                self.cold_starts += 1
-                await worker.start()
-            try:
-                outcome = await worker.invoke(event)
-            finally:
-                if worker.alive:
-                    self._idle.append(worker)
-                else:
-                    self._workers.discard(worker)
-            return outcome
+            if worker is not None:
+                self._run(worker, event, result)
+                continue
+            worker = Worker(self.config, self._log)
+            self._workers.add(worker)
+            self.cold_starts += 1
+            task = asyncio.get_running_loop().create_task(self._cold_start(worker, event, result))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _cold_start(self, worker: Worker, event: bytes, result: asyncio.Future[Outcome]) -> None:
+        try:
+            await worker.start()
+        except OSError as error:
+            self._log(f"could not start a worker: {error}")
+            self._workers.discard(worker)
+            if not result.done():
+                result.set_result(Outcome("crash", error_type="Runtime.ExitError"))
+            self._dispatch()
+            return
+        self._run(worker, event, result)
+
+    def _run(self, worker: Worker, event: bytes, result: asyncio.Future[Outcome]) -> None:
+        def done(finished: asyncio.Future[Outcome]) -> None:
+            if not result.done():
+                result.set_result(finished.result())
+            if worker.alive and not self._closed:
+                self._idle.append(worker)
+            else:
+                self._retire(worker)
+            self._dispatch()
+
+        worker.begin(event).add_done_callback(done)
+
+    def _retire(self, worker: Worker) -> None:
+        self._workers.discard(worker)
+        task = asyncio.get_running_loop().create_task(worker.stop())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _take_idle(self) -> Worker | None:
         while self._idle:
             worker = self._idle.pop()  # most recently used first: keeps warm workers warm
             if worker.alive:
                 return worker
-            self._workers.discard(worker)
+            self._retire(worker)
         return None
 
     @property
@@ -306,10 +375,15 @@ class WorkerPool:
         return sum(1 for worker in self._workers if worker.alive)
 
     async def close(self) -> None:
+        self._closed = True
+        while self._queue:
+            _event, result = self._queue.popleft()
+            if not result.done():
+                result.set_result(Outcome("crash", error_type="Emulator.Stopped"))
         workers = list(self._workers)
         self._workers.clear()
         self._idle.clear()
-        await asyncio.gather(*(worker.stop() for worker in workers), return_exceptions=True)
+        await asyncio.gather(*(worker.stop() for worker in workers), *self._tasks, return_exceptions=True)
 
 
 def _trace_id() -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .corpus import Rules
-from .normalize import content_type, cookies, header_multiset, label
+from .normalize import Cookie, content_type, cookies, header_multiset, label
 
 MAX_DIFFS = 50          # per comparison: a huge body does not produce a huge report
 MAX_REPR = 200          # characters of a value shown in a report
@@ -121,12 +121,12 @@ class PathRules:
 
 
 def compare(primary: Response, candidate: Response, rules: Rules, visited: set[str] | None = None) -> list[Diff]:
-    """Every difference between two answers to the same request (capped at MAX_DIFFS)."""
+    """Every difference between two answers to the same request (capped at MAX_DIFFS).
+
+    An answer that failed (timeout, connection) has nothing to compare: the runner reports it.
+    """
     if primary.error or candidate.error:
-        if primary.error and candidate.error and _error_kind(primary.error) == _error_kind(candidate.error):
-            return []
-        return [Diff("error", "error", primary.error or f"HTTP {primary.status}",
-                     candidate.error or f"HTTP {candidate.status}")]
+        return []
     paths = PathRules(rules)
     diffs: list[Diff] = []
     if primary.status != candidate.status:
@@ -135,10 +135,6 @@ def compare(primary: Response, candidate: Response, rules: Rules, visited: set[s
     diffs.extend(compare_cookies(primary.headers, candidate.headers, paths))
     diffs.extend(compare_bodies(primary, candidate, paths, visited))
     return diffs[:MAX_DIFFS]
-
-
-def _error_kind(error: str) -> str:
-    return error.split(":", 1)[0]
 
 
 def compare_headers(a: list[tuple[str, str]], b: list[tuple[str, str]], paths: PathRules) -> list[Diff]:
@@ -167,14 +163,17 @@ def compare_cookies(a: list[tuple[str, str]], b: list[tuple[str, str]], paths: P
     if not left and not right:
         return []
     if len(left) != len(right):
-        return [Diff("headers.set-cookie", "count", f"{len(left)} Set-Cookie: " + " | ".join(c.describe() for c in left),
-                     f"{len(right)} Set-Cookie: " + " | ".join(c.describe() for c in right))]
+        return [Diff("headers.set-cookie", "count", _cookie_list(left), _cookie_list(right))]
     diffs = []
     for one, other in zip(left, right, strict=True):
         if one.name != other.name or one.attributes != other.attributes:
             diffs.append(Diff("headers.set-cookie", "attributes", one.describe(), other.describe(),
                               f"headers.set-cookie[{one.name}]"))
     return diffs
+
+
+def _cookie_list(items: list[Cookie]) -> str:
+    return f"{len(items)} Set-Cookie: " + " | ".join(c.describe() for c in items)
 
 
 def compare_bodies(a: Response, b: Response, paths: PathRules, visited: set[str] | None) -> list[Diff]:
@@ -210,7 +209,7 @@ _NOT_JSON = object()
 
 def _json_or_none(response: Response) -> Any:
     kind = content_type(response.headers)
-    if "json" not in kind and not response.body.lstrip()[:1] in (b"{", b"["):
+    if "json" not in kind and response.body.lstrip()[:1] not in (b"{", b"["):
         return _NOT_JSON
     try:
         return json.loads(response.body)

@@ -126,7 +126,7 @@ def _read_document(path: Path) -> Iterator[CorpusRequest]:
         raise CorpusError(f"{path}:{line}: not valid YAML ({problem})") from error
     lines = _item_lines(text)
     if isinstance(data, list):
-        items, route_rules = data, {}
+        items, route_rules = data, dict[str, Any]()
     elif isinstance(data, dict) and isinstance(data.get("requests"), list):
         items, route_rules = data["requests"], data.get("rules") or {}
         if not isinstance(route_rules, dict):
@@ -203,7 +203,8 @@ def _from_mapping(item: Any, where: str) -> CorpusRequest:
     if not isinstance(safe, bool):
         raise CorpusError(f"{where}: `safe` must be true or false")
     rules = _rules(item.get("rules"), where)
-    return CorpusRequest(method, path, query, headers, body, safe, where, rules, _session_of(path, body))
+    source = f"{where} ({item['name']})" if item.get("name") else where
+    return CorpusRequest(method, path, query, headers, body, safe, source, rules, _session_of(path, body))
 
 
 def _headers(raw: Any, where: str) -> tuple[tuple[str, str], ...]:

@@ -1,8 +1,10 @@
 """Latency per route and side: p50/p95/p99/max, the candidate/primary p95 ratio, and the budget.
 
-Warm-up answers (cold starts) are kept out. A ratio of two sub-millisecond numbers says
+Warm-up answers are kept out, and so are cold starts that slip through: early answers of a
+route far slower than its median (a new Lambda environment, or a component initialised lazily
+on first use) are counted and shown apart, not averaged in. A ratio of two sub-millisecond numbers says
 nothing, so the budget fails only when the ratio is exceeded *and* the candidate's p95 is
-slower by more than `min_ms` in absolute terms.
+slower by more than `min_ms` in absolute terms, and only with enough samples to mean anything.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from array import array
 from dataclasses import dataclass, field
 
 HISTOGRAM_BINS = 24
+COLD_FACTOR = 4.0        # a cold answer is this many times the route's median...
+COLD_MIN_EXTRA_MS = 100  # ...and this much slower in absolute terms...
+MIN_BUDGET_SAMPLES = 5   # per side; fewer and one cold request decides the ratio
 
 
 @dataclass
@@ -19,16 +24,31 @@ class Samples:
     """Latencies in ms, stored compactly (8 bytes each) so 100k requests cost under 1 MB."""
 
     values: array[float] = field(default_factory=lambda: array("d"))
+    cold_window: int = 0     # ...and among the first `cold_window` answers of the route on that side
 
     def add(self, value: float) -> None:
         self.values.append(value)
 
+    def cold(self) -> list[int]:
+        """Indexes of cold starts: early answers far slower than the route's median (lazy init)."""
+        if len(self.values) < 3:
+            return []
+        median = sorted(self.values)[len(self.values) // 2]
+        limit = max(median * COLD_FACTOR, median + COLD_MIN_EXTRA_MS)
+        return [i for i in range(min(self.cold_window, len(self.values))) if self.values[i] > limit]
+
     def summary(self) -> dict[str, float] | None:
-        if not self.values:
+        """Percentiles of the warm answers; cold starts are counted and shown apart."""
+        cold = set(self.cold())
+        ordered = sorted(v for i, v in enumerate(self.values) if i not in cold)
+        if not ordered:
             return None
-        ordered = sorted(self.values)
-        return {"p50": _rank(ordered, 50), "p95": _rank(ordered, 95), "p99": _rank(ordered, 99),
-                "max": round(ordered[-1], 3), "count": len(ordered)}
+        result = {"p50": _rank(ordered, 50), "p95": _rank(ordered, 95), "p99": _rank(ordered, 99),
+                  "max": round(ordered[-1], 3), "count": len(ordered)}
+        if cold:
+            result["cold_starts"] = len(cold)
+            result["cold_max"] = round(max(self.values[i] for i in cold), 3)
+        return result
 
 
 def _rank(ordered: list[float], percentile: float) -> float:
@@ -48,6 +68,8 @@ class Budget:
         if not primary or not candidate:
             return None, None
         ratio = round(candidate["p95"] / primary["p95"], 3) if primary["p95"] > 0 else None
+        if min(primary["count"], candidate["count"]) < MIN_BUDGET_SAMPLES:
+            return ratio, None
         slower_by = candidate["p95"] - primary["p95"]
         if ratio is not None and ratio > self.p95_ratio and slower_by > self.min_ms:
             return ratio, (f"latency budget breached: candidate p95 {candidate['p95']:.1f} ms is {ratio:.2f}x "

@@ -44,16 +44,22 @@ class RouteNoise:
     """Everything the noise filter knows about one route, in memory bounded by its schema."""
 
     quads: int = 0
+    identical: int = 0     # quads whose four bodies were byte-identical (every body field seen, none varied)
     fields: dict[str, FieldNoise] = field(default_factory=dict)
     findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
 
     def observe(self, cross: list[Diff], primary_self: list[Diff] | None, candidate_self: list[Diff] | None,
-                visited: set[str], source: str) -> None:
-        """Pool one request: P1 vs C1 diffs, and P1 vs P2 / C1 vs C2 diffs when all four answered."""
+                visited: set[str] | None, source: str) -> None:
+        """Pool one request: P1 vs C1 diffs, and P1 vs P2 / C1 vs C2 diffs when all four answered.
+
+        `visited` holds the body fields compared within the sides; None means the four bodies
+        were byte-identical, which counts as a sample for every field without walking them.
+        """
         own: dict[str, list[Diff]] = {}
         if primary_self is not None and candidate_self is not None:
             self.quads += 1
-            for key in visited | {"status", "body"}:
+            self.identical += visited is None
+            for key in (visited or set()) | {"status", "body"}:
                 self._field(key).samples += 1
             for diff in (*primary_self, *candidate_self):
                 own.setdefault(diff.key, []).append(diff)
@@ -61,7 +67,7 @@ class RouteNoise:
                 noise = self._field(key)
                 noise.noisy += 1
                 noise.noisy_kinds.update(d.kind for d in diffs)
-                if key not in visited:
+                if key not in (visited or set()):
                     noise.samples += 1
         for diff in cross:
             finding = self.findings.get((diff.key, diff.kind))
@@ -86,8 +92,14 @@ class RouteNoise:
         """Decide each pooled finding: a failure, a transport note, or forgiven noise (with why)."""
         return [self._decide(f) for f in sorted(self.findings.values(), key=lambda f: (f.key, f.kind))]
 
+    def samples(self, key: str) -> FieldNoise:
+        """The field's pooled evidence, identical quads included."""
+        seen = self.fields.get(key, FieldNoise())
+        extra = self.identical if key not in ("status", "body") else 0
+        return FieldNoise(seen.samples + extra, seen.noisy, seen.noisy_kinds)
+
     def _decide(self, finding: Finding) -> Verdict:
-        noise = self.fields.get(finding.key, FieldNoise())
+        noise = self.samples(finding.key)
         where = f"{finding.key} ({finding.kind}, {finding.count} request(s))"
         if finding.label == "transport":
             return Verdict(finding, "transport", f"{where}: transport-level difference, not a failure")
@@ -113,7 +125,7 @@ class RouteNoise:
         keys = {key for key, _ in self.findings} | {k for k, n in self.fields.items() if n.noisy}
         report = []
         for key in sorted(keys):
-            noise = self.fields.get(key, FieldNoise())
+            noise = self.samples(key)
             if noise.noisy:
                 state = "noisy"
             elif noise.samples >= MIN_SAMPLES:
@@ -136,7 +148,7 @@ def _format_changed(cross: Diff, own: list[Diff]) -> bool:
     left, right = cross.formats
     if not left or left == right:
         return False
-    return all(d.formats[0] == d.formats[1] for d in own if d.kind in VALUE_KINDS)
+    return all(d.formats[0] == d.formats[1] for d in own)
 
 
 def _describe(finding: Finding) -> str:

@@ -54,3 +54,8 @@ output "shopbot_settings" {
     secret_name    = var.secrets_manager_secret_name
   }
 }
+
+output "environment" {
+  description = "Environment name; `shopbot settings import-terraform` fills [environments.<this>] unless --env says otherwise."
+  value       = var.environment
+}

@@ -43,3 +43,8 @@ output "shopbot_settings" {
     var.ledger == "" ? {} : { ledger = var.ledger },
   )
 }
+
+output "environment" {
+  description = "Environment name; `shopbot settings import-terraform` fills [environments.<this>] unless --env says otherwise."
+  value       = var.environment
+}

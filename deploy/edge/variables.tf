@@ -61,9 +61,14 @@ variable "active_origin" {
 }
 
 variable "aliases" {
-  description = "Host names the distribution answers for (e.g. shop.example.com); needs certificate_arn."
+  description = "Host names the distribution answers for (e.g. shop.example.com), covered by certificate_arn."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for a in var.aliases : can(regex("^[a-z0-9*.-]+\\.[a-z]{2,}$", a))])
+    error_message = "aliases must be DNS names such as shop.example.com."
+  }
 }
 
 variable "certificate_arn" {
@@ -122,6 +127,11 @@ variable "secrets_manager_secret_name" {
   description = "Secret the two targets read (written to shopbot settings as secret_name)."
   type        = string
   default     = "flean-services/shopbot"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.secrets_manager_secret_name))
+    error_message = "secrets_manager_secret_name must be a valid Secrets Manager secret name."
+  }
 }
 
 variable "ledger" {

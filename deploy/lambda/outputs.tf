@@ -59,3 +59,8 @@ output "shopbot_settings" {
     artifact_bucket = var.artifact_bucket
   }
 }
+
+output "environment" {
+  description = "Environment name; `shopbot settings import-terraform` fills [environments.<this>] unless --env says otherwise."
+  value       = var.environment
+}

@@ -133,6 +133,11 @@ variable "lambda_handler" {
   description = "Handler of the function (module.function inside the zip)."
   type        = string
   default     = "shopbot.lambda_handler.handler"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_.]*\\.[A-Za-z_][A-Za-z0-9_]*$", var.lambda_handler))
+    error_message = "lambda_handler must look like package.module.function."
+  }
 }
 
 variable "lambda_architecture" {
@@ -244,4 +249,9 @@ variable "artifact_bucket" {
   description = "S3 bucket `shopbot deploy` uploads packages over 50 MB to (empty: direct upload only)."
   type        = string
   default     = ""
+
+  validation {
+    condition     = var.artifact_bucket == "" || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.artifact_bucket))
+    error_message = "artifact_bucket must be empty or an S3 bucket name."
+  }
 }

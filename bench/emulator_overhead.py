@@ -1,0 +1,139 @@
+"""Emulator overhead: GET /health through `shopbot serve --target lambda` (HTTP front +
+Runtime API + awslambdaric worker) against calling the same handler in-process, same run,
+concurrency 1, keep-alive client. Goal: under 1 ms added per request. Also the cold start
+the emulator reports (`Init Duration` of REPORT lines) over several fresh servers.
+
+    .venv/bin/python bench/emulator_overhead.py [--requests 300 --rounds 7 --cold-starts 5]
+
+The added time includes the client's own HTTP cost (http.client), as a caller would see it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import logging
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from shopbot_cli.emulator.events import build_event
+from shopbot_cli.emulator.targets import start_target
+
+from bench._common import alternate
+from tests.support import clean_env, free_port
+
+INIT = re.compile(r"Init Duration: ([0-9.]+) ms")
+
+
+class Context:
+    function_name = "shopbot"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:shopbot"
+    aws_request_id = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def in_process(requests: int) -> Any:
+    import shopbot.lambda_handler as lh
+
+    logging.getLogger("shopbot").setLevel(logging.WARNING)
+    headers = [("host", "127.0.0.1"), ("user-agent", "bench"), ("accept", "*/*")]
+    context = Context()
+
+    def measure() -> float:
+        started = time.perf_counter()
+        for _ in range(requests):
+            event = build_event("GET", "/health", headers, b"", request_id="x", source_ip="127.0.0.1")
+            lh.handler(event, context)
+        return (time.perf_counter() - started) / requests
+
+    return measure
+
+
+def through_emulator(connection: http.client.HTTPConnection, requests: int) -> Any:
+    def measure() -> float:
+        started = time.perf_counter()
+        for _ in range(requests):
+            connection.request("GET", "/health")
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"emulator answered {response.status}")
+        return (time.perf_counter() - started) / requests
+
+    return measure
+
+
+def cold_starts(count: int, env: dict[str, str]) -> list[float]:
+    """Init Duration from fresh servers: start, one request, read the REPORT line, stop."""
+    values: list[float] = []
+    for _ in range(count):
+        with tempfile.TemporaryFile() as log:
+            port = free_port()
+            running = start_target("lambda", port, env, args=["--concurrency", "1"], output=log)
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("GET", "/health")
+                connection.getresponse().read()
+            finally:
+                running.stop()
+            log.seek(0)
+            match = INIT.search(log.read().decode(errors="replace"))
+            if match:
+                values.append(float(match.group(1)))
+    return values
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--cold-starts", type=int, default=5)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    env = clean_env(APP_ENV="lambda")
+    os.environ["APP_ENV"] = "lambda"
+
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        running = start_target("lambda", port, env, args=["--concurrency", "1"], output=log)
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            sides = {"emulator": through_emulator(connection, args.requests)}
+            sink, real_stdout = io.StringIO(), sys.stdout
+            sys.stdout = sink  # Powertools prints a metrics line on the cold call
+            try:
+                sides["in_process"] = in_process(args.requests)
+                for measure in sides.values():
+                    measure()  # warm both: cold start, imports, caches
+                medians = alternate(args.rounds, **sides)
+            finally:
+                sys.stdout = real_stdout
+        finally:
+            running.stop()
+    init = cold_starts(args.cold_starts, env)
+
+    added_ms = (medians["emulator"] - medians["in_process"]) * 1000
+    print(f"GET /health, concurrency 1: emulator {medians['emulator'] * 1e6:.0f} us/request, "
+          f"in-process handler {medians['in_process'] * 1e6:.0f} us/request; "
+          f"added {added_ms:.3f} ms (goal < 1 ms), ratio {medians['emulator'] / medians['in_process']:.1f}x")
+    if init:
+        print(f"cold start (Init Duration, shopbot.lambda_handler.handler): median {statistics.median(init):.0f} ms "
+              f"over {len(init)} fresh workers (min {min(init):.0f}, max {max(init):.0f})")
+    else:
+        print("cold start: no REPORT line with Init Duration was seen")
+
+
+if __name__ == "__main__":
+    main()

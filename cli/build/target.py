@@ -1,0 +1,96 @@
+"""The Lambda target (Python version + architecture) and finding an interpreter of it.
+
+Validated before anything else runs, so a typo never costs a download.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CliError
+
+PYTHONS = ("3.11", "3.12", "3.13")
+ARCHES = {"x86_64": "x86_64", "arm64": "aarch64"}  # Lambda's name -> manylinux's name
+
+
+@dataclass(frozen=True)
+class Target:
+    python: str
+    arch: str
+
+    @classmethod
+    def parse(cls, python: str, arch: str) -> Target:
+        if python not in PYTHONS:
+            raise CliError(f"unknown --python {python!r}: Lambda runtimes supported here are {', '.join(PYTHONS)}")
+        if arch not in ARCHES:
+            raise CliError(f"unknown --arch {arch!r}: use one of {', '.join(ARCHES)}")
+        return cls(python, arch)
+
+    @property
+    def platform(self) -> str:
+        return f"manylinux2014_{ARCHES[self.arch]}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.python}-{self.arch}"
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: Path
+    version: str            # full, e.g. "3.12.1"
+
+    @property
+    def label(self) -> str:
+        return f"CPython {self.version}"
+
+
+def find_interpreter(python: str) -> Interpreter | None:
+    """A CPython of exactly `python` (X.Y): `pythonX.Y` on PATH, else under pyenv's versions."""
+    for candidate in _candidates(python):
+        found = _probe(candidate, python)
+        if found:
+            return found
+    return None
+
+
+def _candidates(python: str) -> list[Path]:
+    name = f"python{python}"
+    found = [Path(p) for p in [shutil.which(name)] if p]
+    for root in _pyenv_roots():
+        versions = root / "versions"
+        if versions.is_dir():
+            found += sorted(versions.glob(f"{python}.*/bin/{name}"), reverse=True)
+    return found
+
+
+def _pyenv_roots() -> list[Path]:
+    if os.environ.get("PYENV_ROOT"):
+        return [Path(os.environ["PYENV_ROOT"])]
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        result = subprocess.run([pyenv, "root"], capture_output=True, text=True, timeout=10, check=False)
+        if result.returncode == 0 and result.stdout.strip():
+            return [Path(result.stdout.strip())]
+    return [Path.home() / ".pyenv"]
+
+
+def _probe(candidate: Path, python: str) -> Interpreter | None:
+    """Run the candidate: pyenv shims exist for versions that are not selected."""
+    code = "import sys, platform as p; print(sys.executable); print(p.python_implementation(), p.python_version())"
+    try:
+        result = subprocess.run([str(candidate), "-I", "-c", code], capture_output=True, text=True, timeout=20,
+                                check=False)
+    except OSError:
+        return None
+    lines = result.stdout.split("\n")
+    if result.returncode != 0 or len(lines) < 2:
+        return None
+    implementation, _, version = lines[1].partition(" ")
+    if implementation != "CPython" or not version.startswith(python + "."):
+        return None
+    return Interpreter(Path(lines[0]), version)

@@ -1,0 +1,98 @@
+"""`shopbot parity-check`: does the candidate (Lambda) answer like the primary (ECS)?
+
+Exit codes: 0 parity; 1 differences or latency budget breached; 2 could not run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import ExitStatus
+from ..options import EnvOption, JsonOption, command_settings
+from ..parity.check import Report, run_parity, save_smoke_corpus
+from ..parity.latency import Budget
+from ..ui import get_ui
+
+
+def register(app: typer.Typer) -> None:
+    app.command("parity-check")(parity_check)
+
+
+def parity_check(
+    primary: Annotated[str | None, typer.Option(help="Primary (ALB/ECS) base URL [default: alb_url].")] = None,
+    candidate: Annotated[str | None, typer.Option(help="Candidate (API Gateway/Lambda) URL [default: api_url].")]
+    = None,
+    corpus: Annotated[list[Path] | None, typer.Option(
+        "--corpus", help="YAML/JSON/JSONL corpus, HAR file or ALB access log (.gz ok); repeatable. "
+        "Default: a smoke corpus from the service's route table.")] = None,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight per side.")] = 16,
+    rate: Annotated[float | None, typer.Option(help="Max requests per second per side.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 10.0,
+    warmup: Annotated[int | None, typer.Option(
+        help="Warm-up requests per side (GET health path, all at once) before measuring, so Lambda cold "
+        "starts stay out of the latency comparison [default: --concurrency].")] = None,
+    allow_mutations: Annotated[bool, typer.Option(help="Also send POST/PUT/PATCH/DELETE not marked safe.")]
+    = False,
+    budget_p95_ratio: Annotated[float, typer.Option(help="Fail if candidate p95 exceeds this x primary p95.")]
+    = 1.5,
+    budget_min_ms: Annotated[float, typer.Option(help="...and is slower by more than this many ms.")] = 25.0,
+    out: Annotated[Path, typer.Option(help="Directory for the report files.")] = Path("reports"),
+    save_smoke: Annotated[Path | None, typer.Option(
+        help="Write the smoke corpus generated from the route table to this YAML file and exit.")] = None,
+    env: EnvOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Replay a corpus against both targets and compare status, headers, bodies and latency."""
+    settings = command_settings(env, json_out)
+    ui = get_ui()
+    if save_smoke is not None:
+        count = save_smoke_corpus(save_smoke)
+        ui.success(f"wrote {count} smoke request(s) to {save_smoke}: edit it and pass it back with --corpus")
+        ui.emit_json({"corpus": str(save_smoke), "requests": count})
+        return
+    if primary is None or candidate is None:
+        settings.require(*(name for name, given in (("alb_url", primary), ("api_url", candidate)) if not given))
+    primary_url = primary or settings.alb_url or ""
+    candidate_url = candidate or settings.api_url or ""
+    with ui.progress("replaying corpus") as progress:
+        task = progress.task_ids[0]
+
+        def started(total: int) -> None:
+            progress.update(task, total=total)
+            ui.info(f"replaying {total} request(s) x2 against {primary_url} and {candidate_url}")
+
+        report = run_parity(primary_url, candidate_url, corpus or None, out, concurrency=concurrency,
+                            rate=rate, timeout=timeout,
+                            warmup=concurrency if warmup is None else warmup, allow_mutations=allow_mutations,
+                            budget=Budget(budget_p95_ratio, budget_min_ms), probe_path=settings.health_path,
+                            on_start=started, on_progress=lambda done: progress.update(task, completed=done))
+    _show(report)
+    ui.emit_json({**report.data, "files": {k: str(v) for k, v in report.files.items()}})
+    if not report.passed:
+        failed = [r["route"] for r in report.data["routes"] if r["verdict"] == "fail"]
+        reason = f"{len(failed)} route(s) differ: {', '.join(failed[:5])}" if failed else "no request was replayed"
+        ui.error(f"parity failed - {reason}; see {report.files['html']}")
+        raise typer.Exit(int(ExitStatus.DIFFERENCES))
+
+
+def _show(report: Report) -> None:
+    ui = get_ui()
+    rows = []
+    for route in report.data["routes"]:
+        latency = route["latency"]
+        p95 = [f"{latency[s]['p95']:.1f}" if latency.get(s) else "-" for s in ("primary", "candidate")]
+        rows.append([route["route"], route["verdict"], route["requests"], p95[0], p95[1],
+                     latency.get("p95_ratio") or "-"])
+    ui.table("parity by route", ["route", "verdict", "requests", "p95 P ms", "p95 C ms", "ratio"], rows)
+    for route in report.data["routes"]:
+        if route["verdict"] == "fail":
+            for line in route["failures"][:5]:
+                ui.info(f"[red]✗[/] {route['route']}: {line}")
+    skipped = report.data["skipped"]["total"]
+    if skipped:
+        ui.warn(f"{skipped} mutating request(s) skipped (mark them `safe: true` or pass --allow-mutations)")
+    if report.passed:
+        ui.success(f"parity: {report.data['requests']} request(s) answered alike; report {report.files['html']}")

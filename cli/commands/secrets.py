@@ -1,0 +1,133 @@
+"""`shopbot secrets diff|sync|pull|rollback|check`: thin Typer commands over `secrets_ops`.
+
+Each parses its options, calls one function and renders the result (masked values only).
+`make_clients` is the one seam tests use to reach the clients a command builds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..aws import AwsClients
+from ..errors import CliError, ExitStatus
+from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings
+from ..secret_sources import load_source
+from ..secrets_check import check_wiring
+from ..secrets_ops import Change, SecretDiff, diff_secret, pull_secret, rollback_secret, sync_secret
+from ..settings import Settings
+from ..ui import get_ui
+
+make_clients: Callable[[Settings], AwsClients] = AwsClients
+
+app = typer.Typer(
+    name="secrets",
+    help="Diff, sync, pull and roll back the service's Secrets Manager secret; check both targets read it.",
+    no_args_is_help=True,
+)
+
+FromOption = Annotated[
+    Path | None, typer.Option("--from", help="Source file: .env (default ./.env) or a .json object.")
+]
+FromEnvOption = Annotated[
+    str | None, typer.Option("--from-env", help="Take these environment variables instead: NAME,NAME.")
+]
+PruneOption = Annotated[bool, typer.Option("--prune", help="Delete keys the source does not have.")]
+_COLOURS = {Change.ADDED: "green", Change.CHANGED: "yellow", Change.REMOVED: "red", Change.KEPT: "cyan",
+            Change.UNCHANGED: "dim"}
+
+
+def _show_diff(title: str, diff: SecretDiff) -> None:
+    rows = [(f"[{_COLOURS[e.change]}]{e.change}[/]", e.key, e.remote, e.local) for e in diff.entries]
+    get_ui().table(title, ["change", "key", "secret now", "source"], rows)
+
+
+@app.command("diff")
+def diff(from_path: FromOption = None, from_env: FromEnvOption = None, env: EnvOption = None,
+         json_out: JsonOption = False) -> None:
+    """Compare the source with the secret, key by key (values masked)."""
+    settings = command_settings(env, json_out)
+    source = load_source(from_path, from_env)
+    result = diff_secret(make_clients(settings), settings, source)
+    ui = get_ui()
+    if ui.json_mode:
+        ui.emit_json(result.as_dict())
+        return
+    if not result.exists:
+        ui.warn(f"secret {result.secret} does not exist yet: `shopbot secrets sync` creates it")
+    _show_diff(f"{source.origin} vs secret {result.secret}", result.diff)
+    changes = len(result.diff.changes)
+    ui.info("In sync." if not changes else f"{changes} key(s) differ: `shopbot secrets sync` applies them "
+                                           "(removed keys only with --prune).")
+
+
+@app.command("sync")
+def sync(from_path: FromOption = None, from_env: FromEnvOption = None, prune: PruneOption = False,
+         env: EnvOption = None, json_out: JsonOption = False, yes: YesOption = False,
+         dry_run: DryRunOption = False) -> None:
+    """Write the source into the secret: one PutSecretValue (or CreateSecret), idempotent."""
+    settings = command_settings(env, json_out, yes)
+    source = load_source(from_path, from_env)
+    result = sync_secret(make_clients(settings), settings, source, prune=prune, dry_run=dry_run)
+    ui = get_ui()
+    ui.emit_json(result.as_dict())
+    if result.applied:
+        verb = "created" if result.created else "updated"
+        ui.success(f"secret {result.secret} {verb}: version {result.version_id} is current")
+    elif not result.changed:
+        ui.success(f"secret {result.secret} already matches {source.origin} (version {result.version_id})")
+
+
+@app.command("pull")
+def pull(to: Annotated[Path, typer.Option("--to", help="File to write (.env, or .json), mode 0600.")] = Path(".env"),
+         force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+         env: EnvOption = None, json_out: JsonOption = False) -> None:
+    """Write the secret's current values to a new file only you can read (mode 0600)."""
+    settings = command_settings(env, json_out)
+    result = pull_secret(make_clients(settings), settings, to, force=force)
+    ui = get_ui()
+    ui.emit_json(result.as_dict())
+    ui.success(f"wrote {len(result.keys)} keys of {result.secret} (version {result.version_id}) to "
+               f"{result.path} (mode 0600)")
+
+
+@app.command("rollback")
+def rollback(env: EnvOption = None, json_out: JsonOption = False, yes: YesOption = False,
+             dry_run: DryRunOption = False) -> None:
+    """Make the previous version (AWSPREVIOUS) current again, showing the masked diff first."""
+    settings = command_settings(env, json_out, yes)
+    result = rollback_secret(make_clients(settings), settings, dry_run=dry_run)
+    ui = get_ui()
+    ui.emit_json(result.as_dict())
+    if result.applied:
+        ui.success(f"secret {result.secret}: version {result.to_version} is current again "
+                   f"({result.from_version} is now AWSPREVIOUS)")
+
+
+@app.command("check")
+def check(env: EnvOption = None, json_out: JsonOption = False) -> None:
+    """Check the Lambda and the ECS service read this secret and end up with the same keys."""
+    settings = command_settings(env, json_out)
+    report = check_wiring(make_clients(settings), settings)
+    ui = get_ui()
+    ui.emit_json(report.as_dict())
+    if not ui.json_mode:
+        ui.info(f"secret {report.secret}: {len(report.secret_keys)} keys")
+        ui.info(f"  Lambda gets: {', '.join(report.lambda_keys) or 'none'}")
+        ui.info(f"  ECS gets:    {', '.join(report.ecs_keys) or 'none'}")
+        for note in report.notes:
+            ui.info(f"  [dim]{note}[/]")
+        for finding in report.findings:
+            ui.info(f"[red]✗[/] [bold]{finding.target}[/]: {finding.problem}")
+            ui.info(f"    fix: {finding.fix}")
+    if not report.ok:
+        raise CliError(f"{len(report.findings)} wiring mismatch(es) between the secret and its targets",
+                       ExitStatus.DIFFERENCES)
+    ui.success("both targets read the same secret keys")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="secrets")

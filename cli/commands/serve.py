@@ -1,0 +1,195 @@
+"""`shopbot serve --target ecs|lambda`: the service locally, as each target runs it.
+
+ecs: gunicorn with deploy/ecs/gunicorn.conf.py, as the container runs it.
+lambda: a local API Gateway HTTP API in front of awslambdaric workers (no Docker).
+Both run in the foreground until Ctrl-C or SIGTERM, and stop everything they started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import zipfile
+from enum import StrEnum
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from ..emulator.events import DEFAULT_STAGE
+from ..emulator.gateway import GatewayConfig
+from ..emulator.runner import LambdaEmulator, remove_tree, serve_until_signalled, unpack_package
+from ..emulator.targets import (
+    DEFAULT_HANDLER,
+    ensure_port_free,
+    gunicorn_command,
+    repository_root,
+    wait_for_port,
+)
+from ..emulator.workers import FunctionConfig
+from ..errors import CliError
+from ..options import EnvOption, JsonOption, command_settings
+from ..ui import get_ui
+
+DEFAULT_PORTS = {"ecs": 8080, "lambda": 3000}
+
+
+class Target(StrEnum):
+    ecs = "ecs"
+    lambda_ = "lambda"
+
+
+def serve(
+    target: Annotated[Target, typer.Option("--target", "-t", help="ecs (gunicorn) or lambda (API Gateway + Lambda).")],
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option("--port", "-p", help="Port (default: ecs 8080, lambda 3000).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="ecs: gunicorn workers.")] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="ecs: threads per worker.")] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=64, help="lambda: execution environments at most.")
+    ] = 4,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, max=900, help="lambda: function timeout, seconds.")
+    ] = 30,
+    memory: Annotated[int, typer.Option("--memory", min=128, max=10240, help="lambda: memory size, MB.")] = 512,
+    stage: Annotated[
+        str, typer.Option("--stage", help="lambda: `$default`, or a stage name in the path.")
+    ] = DEFAULT_STAGE,
+    handler: Annotated[str, typer.Option("--handler", help="lambda: module.function to run.")] = DEFAULT_HANDLER,
+    package: Annotated[
+        Path | None, typer.Option("--package", help="lambda: run the code of a built Lambda zip.")
+    ] = None,
+    env: EnvOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Run the service locally the way the chosen target runs it (Ctrl-C stops it)."""
+    settings = command_settings(env, json_out)
+    chosen_port = DEFAULT_PORTS[target.value] if port is None else port
+    if not 0 < chosen_port < 65536:
+        raise CliError(f"--port {chosen_port} is not a TCP port: use 1-65535")
+    ensure_port_free(host, chosen_port)
+    if target is Target.ecs:
+        raise typer.Exit(run_ecs(host, chosen_port, workers, threads))
+    if stage != DEFAULT_STAGE and (not stage or "/" in stage or stage.startswith("$")):
+        raise CliError(f"--stage {stage!r} is not a stage name: use `$default` or a name like `prod`")
+    region = settings.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    function = settings.lambda_function or "shopbot"
+    run_lambda(
+        host, chosen_port, handler=handler, package=package, stage=stage,
+        function_name=function, region=region, concurrency=concurrency, timeout=timeout, memory=memory,
+    )
+
+
+def run_ecs(host: str, port: int, workers: int | None, threads: int | None) -> int:
+    """gunicorn in the foreground; SIGINT/SIGTERM make it stop gracefully. Returns its status."""
+    command, extra = gunicorn_command(host, port, workers, threads)
+    # gunicorn logs to stdout; ours is reserved for --json, so its log goes to stderr.
+    process = subprocess.Popen(
+        command, cwd=repository_root(), env={**os.environ, **extra}, stdout=sys.stderr.fileno()
+    )
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if not wait_for_port(host, port, process, timeout=60):
+            raise CliError(f"gunicorn exited with status {process.returncode} before listening: see its log above")
+        _announce("ecs", f"http://{host}:{port}", {"workers": extra.get("WEB_CONCURRENCY"),
+                                                   "threads": extra.get("GUNICORN_THREADS")})
+        status = process.wait()
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if status in (0, -signal.SIGTERM, -signal.SIGINT) else status
+
+
+def run_lambda(
+    host: str, port: int, *, handler: str, package: Path | None, stage: str, function_name: str,
+    region: str, concurrency: int, timeout: float, memory: int,
+) -> None:
+    """The API Gateway + Lambda emulator in the foreground until Ctrl-C/SIGTERM."""
+    scratch = Path(tempfile.mkdtemp(prefix="shopbot-lambda-"))
+    try:
+        code_dir = _code_dir(package, scratch)
+        check_handler(handler, code_dir)
+        tmp_dir = scratch / "tmp"
+        tmp_dir.mkdir()
+        function = FunctionConfig(
+            handler=handler, code_dir=code_dir, tmp_dir=tmp_dir, function_name=function_name,
+            memory_mb=memory, timeout_s=timeout, region=region, concurrency=concurrency,
+            user_env=dict(os.environ),
+        )
+        emulator = LambdaEmulator(function, GatewayConfig(stage=stage), _log_line)
+        details = {"handler": handler, "stage": stage, "concurrency": concurrency, "timeout": timeout,
+                   "memory": memory, "code_dir": str(code_dir)}
+        try:
+            asyncio.run(serve_until_signalled(emulator, host, port, lambda url: _announce("lambda", url, details)))
+        except OSError as error:
+            raise CliError(f"cannot listen on {host}:{port} ({error.strerror}): pick another --port") from error
+    finally:
+        remove_tree(scratch)
+
+
+def _code_dir(package: Path | None, scratch: Path) -> Path:
+    if package is None:
+        return repository_root()
+    if not package.is_file():
+        raise CliError(f"--package {package}: no such file (build one with `shopbot build`)")
+    try:
+        return unpack_package(package, scratch)
+    except zipfile.BadZipFile as error:
+        raise CliError(f"--package {package}: not a zip file ({error}); rebuild it with `shopbot build`") from error
+
+
+_FIND_SPEC = """
+import importlib.util, sys
+try:
+    found = importlib.util.find_spec(sys.argv[1]) is not None
+except ModuleNotFoundError:
+    found = False
+except Exception:
+    found = True  # it exists but fails to import: Lambda reports that as an init error
+sys.exit(0 if found else 3)
+"""
+
+
+def check_handler(handler: str, code_dir: Path) -> None:
+    """A handler path that names no module is a typo: say so before serving anything."""
+    module, _, function = handler.rpartition(".")
+    if not module or not function:
+        raise CliError(f"--handler {handler!r} must be module.function (e.g. {DEFAULT_HANDLER})")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(code_dir), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run(
+        [sys.executable, "-c", _FIND_SPEC, module], cwd=code_dir, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+    )
+    if result.returncode != 0:
+        raise CliError(f"--handler {handler!r}: no module '{module}' in {code_dir} or the environment; "
+                       "check the spelling (module.function)")
+
+
+def _announce(target: str, url: str, details: dict[str, object]) -> None:
+    ui = get_ui()
+    ui.success(f"{target} target listening on {url} (Ctrl-C to stop)")
+    ui.emit_json({"target": target, "url": url, "pid": os.getpid(), **details})
+
+
+def _log_line(line: str) -> None:
+    """Lambda's START/END/REPORT lines go to stderr, where CloudWatch's would be."""
+    stream = get_ui().stderr.file
+    stream.write(line + "\n")
+    stream.flush()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

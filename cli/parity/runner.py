@@ -1,0 +1,332 @@
+"""Replay a corpus against both targets with aiohttp: same moment, bounded, streamed to disk.
+
+Each request goes out four times at once: P1, C1, P2, C2 (no time skew between the sides,
+and each side answers twice for the noise filter). Chat
+sessions get a distinct id per side and repetition and are mapped back before comparing.
+Every request's outcome is written to a JSONL file as it completes; only per-route
+aggregates stay in memory, so memory is flat however large the corpus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import ssl
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from ..errors import CliError, ExitStatus
+from .compare import Diff, Response, compare
+from .corpus import CorpusRequest, side_session
+from .latency import Samples
+from .noise import RouteNoise
+
+MAX_BODY = 1 << 20          # bytes kept per answer for diffing; the rest is hashed only
+MAX_ERROR_EXAMPLES = 5
+MAX_SKIPPED_LISTED = 50
+# Both repetitions on both sides leave together: P1/C1 and P2/C2 see the same moment, and the two
+# repetitions use separate chat sessions, so they cannot disturb each other.
+SENDS = (("primary", "p1"), ("candidate", "c1"), ("primary", "p2"), ("candidate", "c2"))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    primary: str
+    candidate: str
+    concurrency: int = 16
+    rate: float | None = None           # requests per second to each side (None: as fast as possible)
+    timeout: float = 10.0               # seconds per request
+    warmup: int = 16                    # warm-up requests per side (GET probe_path, all at once)
+    allow_mutations: bool = False
+    max_body: int = MAX_BODY
+    probe_path: str = "/health"
+
+
+@dataclass
+class RouteState:
+    """Per-route aggregates: the only things that grow with the corpus, and only by route."""
+
+    requests: int = 0
+    noise: RouteNoise = field(default_factory=RouteNoise)
+    primary: Samples = field(default_factory=Samples)
+    candidate: Samples = field(default_factory=Samples)
+    errors: dict[str, int] = field(default_factory=dict)        # "candidate: timeout" -> count
+    error_examples: list[dict[str, str]] = field(default_factory=list)
+    skipped: int = 0
+
+
+@dataclass
+class RunResult:
+    routes: dict[str, RouteState] = field(default_factory=dict)
+    requests: int = 0                    # corpus requests replayed (each sent 4 times)
+    sent: int = 0                        # HTTP requests sent, both sides
+    skipped: list[str] = field(default_factory=list)
+    skipped_total: int = 0
+    seconds: float = 0.0
+    warmup: dict[str, Samples] = field(default_factory=lambda: {"primary": Samples(), "candidate": Samples()})
+
+    cold_window: int = 16
+
+    def route(self, key: str) -> RouteState:
+        state = self.routes.get(key)
+        if state is None:
+            state = self.routes[key] = RouteState()
+            # each concurrent slot may land on a fresh execution environment: 2 answers per request
+            state.primary.cold_window = state.candidate.cold_window = 2 * self.cold_window
+        return state
+
+
+class RateLimiter:
+    """Evenly spaced slots: `rate` per second, shared by all workers."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self.next = time.monotonic()
+
+    async def wait(self, slots: int = 1) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        slot = max(self.next, now)
+        self.next = slot + self.interval * slots
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+def units(requests: Iterable[CorpusRequest]) -> Iterator[list[CorpusRequest]]:
+    """Consecutive requests of one chat session form one unit, replayed in order."""
+    unit: list[CorpusRequest] = []
+    for request in requests:
+        if unit and (request.session_id is None or request.session_id != unit[-1].session_id):
+            yield unit
+            unit = []
+        unit.append(request)
+    if unit:
+        yield unit
+
+
+class Replay:
+    def __init__(self, options: RunOptions, results: IO[str] | None,
+                 on_progress: Callable[[int], None] | None = None) -> None:
+        self.options = options
+        self.results = results
+        self.on_progress = on_progress
+        self.result = RunResult(cold_window=options.concurrency)
+        self.limiter = RateLimiter(options.rate)
+        self.sessions: dict[str, aiohttp.ClientSession] = {}
+
+    async def run(self, requests: Iterable[CorpusRequest]) -> RunResult:
+        started = time.perf_counter()
+        timeout = aiohttp.ClientTimeout(total=self.options.timeout)
+        for side in ("primary", "candidate"):
+            connector = aiohttp.TCPConnector(limit=self.options.concurrency, ttl_dns_cache=300)
+            # no cookie jar: a Set-Cookie from one answer must never ride along on the next request
+            self.sessions[side] = aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=False,
+                                                        cookie_jar=aiohttp.DummyCookieJar())
+        try:
+            await self._probe()
+            await self._warm_up()
+            await self._pool(units(self._filtered(requests)))
+        finally:
+            for session in self.sessions.values():
+                await session.close()
+        self.result.seconds = time.perf_counter() - started
+        return self.result
+
+    async def _probe(self) -> None:
+        """Stop early, with one line, if a target cannot be reached at all."""
+        for side in ("primary", "candidate"):
+            base = getattr(self.options, side)
+            answer = await self._fetch(side, "GET", base.rstrip("/") + self.options.probe_path, [], None)
+            if answer.error and answer.error.startswith("timeout") and base.startswith("https://"):
+                await _check_tls(side, base, self.options.timeout)
+            elif answer.error and not answer.error.startswith("timeout"):
+                raise CliError(f"cannot reach the {side} {base}: {answer.error}", ExitStatus.ERROR)
+
+    async def _warm_up(self) -> None:
+        """Wake every execution environment the run will use (Lambda cold starts) before measuring.
+
+        The warm-up answers are not compared; their latencies are reported apart, so cold starts
+        show up in the report instead of inflating a route's p95.
+        """
+        async def one(side: str) -> None:
+            url = getattr(self.options, side).rstrip("/") + self.options.probe_path
+            answer = await self._fetch(side, "GET", url, [], None)
+            if not answer.error:
+                self.result.warmup[side].add(answer.latency_ms)
+
+        await asyncio.gather(*(one(side) for _ in range(self.options.warmup) for side in ("primary", "candidate")))
+
+    def _filtered(self, requests: Iterable[CorpusRequest]) -> Iterator[CorpusRequest]:
+        for request in requests:
+            if request.mutating and not (request.safe or self.options.allow_mutations):
+                self.result.skipped_total += 1
+                self.result.route(request.route).skipped += 1
+                if len(self.result.skipped) < MAX_SKIPPED_LISTED:
+                    self.result.skipped.append(f"{request.method} {request.target} ({request.source})")
+                continue
+            yield request
+
+    async def _pool(self, stream: Iterator[list[CorpusRequest]]) -> None:
+        queue: asyncio.Queue[list[CorpusRequest] | None] = asyncio.Queue(maxsize=self.options.concurrency * 2)
+
+        async def worker() -> None:
+            while (unit := await queue.get()) is not None:
+                await self._unit(unit)
+
+        # each worker has two requests in flight per side, so `concurrency` per side in all
+        workers = [asyncio.create_task(worker()) for _ in range(max(1, self.options.concurrency // 2))]
+        try:
+            for unit in stream:
+                await queue.put(unit)
+            for _ in workers:
+                await queue.put(None)
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+
+    async def _unit(self, unit: list[CorpusRequest]) -> None:
+        for request in unit:
+            await self.limiter.wait(2)
+            p1, c1, p2, c2 = await asyncio.gather(*(self._send(side, request, tag) for side, tag in SENDS))
+            self._record(request, {"p1": p1, "c1": c1, "p2": p2, "c2": c2})
+
+    async def _send(self, side: str, request: CorpusRequest, tag: str) -> Response:
+        base = getattr(self.options, side).rstrip("/")
+        target, body, sid = request.target, request.body, request.session_id
+        if sid:
+            mine = side_session(sid, tag)
+            target = target.replace(sid, mine)
+            body = body.replace(sid.encode(), mine.encode()) if body else body
+        answer = await self._fetch(side, request.method, base + target, request.headers, body)
+        if sid:
+            answer.body = answer.body.replace(mine.encode(), sid.encode())
+            answer.headers = [(k, v.replace(mine, sid)) for k, v in answer.headers]
+        return answer
+
+    async def _fetch(self, side: str, method: str, url: str, headers: Iterable[tuple[str, str]],
+                     body: bytes | None) -> Response:
+        answer = Response()
+        started = time.perf_counter()
+        try:
+            async with self.sessions[side].request(method, url, headers=list(headers), data=body,
+                                                   allow_redirects=False) as reply:
+                answer.status = reply.status
+                answer.headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in reply.raw_headers]
+                await self._read_body(reply, answer)
+        except TimeoutError:
+            answer.error = f"timeout: no complete answer within {self.options.timeout:g}s"
+        except aiohttp.ClientSSLError as error:
+            answer.error = f"TLS handshake failed ({_reason(error)}); is it plain HTTP? use http://"
+        except aiohttp.ClientConnectorError as error:
+            answer.error = f"connection failed ({_reason(error)}); is it running and is the URL right?"
+        except (aiohttp.ClientError, OSError) as error:
+            answer.error = f"HTTP error: {type(error).__name__} {_reason(error)}".strip()
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    async def _read_body(self, reply: aiohttp.ClientResponse, answer: Response) -> None:
+        limit = self.options.max_body
+        if reply.content_length is not None and reply.content_length <= limit:
+            answer.body = await reply.read()
+            answer.size = len(answer.body)
+            return
+        digest = hashlib.sha256()
+        kept = bytearray()
+        async for chunk in reply.content.iter_chunked(1 << 16):
+            digest.update(chunk)
+            answer.size += len(chunk)
+            if len(kept) < limit:
+                kept.extend(chunk[: limit - len(kept)])
+        answer.body = bytes(kept)
+        answer.truncated = answer.size > limit
+        answer.sha256 = digest.hexdigest()
+
+    def _record(self, request: CorpusRequest, answers: dict[str, Response]) -> None:
+        state = self.result.route(request.route)
+        state.requests += 1
+        self.result.requests += 1
+        self.result.sent += 4
+        p1, p2, c1, c2 = answers["p1"], answers["p2"], answers["c1"], answers["c2"]
+        cross = compare(p1, c1, request.rules)
+        own_p: list[Diff] | None = None
+        own_c: list[Diff] | None = None
+        visited: set[str] | None = set()
+        if not any(a.error for a in answers.values()):
+            if p1.body == p2.body == c1.body == c2.body:
+                visited = None  # identical bodies: every field was seen and none varied
+                own_p, own_c = _same_body_diffs(p1, p2, request), _same_body_diffs(c1, c2, request)
+            else:
+                own_p = compare(p1, p2, request.rules, visited)
+                own_c = compare(c1, c2, request.rules, visited)
+        state.noise.observe(cross, own_p, own_c, visited, request.source or request.target)
+        for tag, answer in answers.items():
+            side = "primary" if tag[0] == "p" else "candidate"
+            if answer.error:
+                kind = f"{side}: {answer.error.split(' (')[0]}"
+                state.errors[kind] = state.errors.get(kind, 0) + 1
+                if len(state.error_examples) < MAX_ERROR_EXAMPLES:
+                    state.error_examples.append({"request": request.source, "side": side, "error": answer.error,
+                                                 "target": request.target})
+            else:
+                getattr(state, side).add(answer.latency_ms)
+        if self.results is not None:
+            self.results.write(json.dumps(_line(request, answers, cross)) + "\n")
+        if self.on_progress is not None:
+            self.on_progress(self.result.requests)
+
+
+async def _check_tls(side: str, base: str, timeout: float) -> None:
+    """A TLS URL pointed at a plain-HTTP port often hangs rather than fails: say so in one line."""
+    parts = urlsplit(base)
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(parts.hostname, parts.port or 443, ssl=ssl.create_default_context(),
+                                    server_hostname=parts.hostname), min(timeout, 5.0))
+    except TimeoutError:
+        raise CliError(f"TLS handshake with the {side} {base} did not complete; is it plain HTTP? use http://",
+                       ExitStatus.ERROR) from None
+    except (OSError, ssl.SSLError):
+        return  # certificate problems and the like are reported per request
+    writer.close()
+
+
+def _same_body_diffs(a: Response, b: Response, request: CorpusRequest) -> list[Diff]:
+    """Bodies identical: only status and headers can vary within the side."""
+    if a.status == b.status and a.headers == b.headers:
+        return []
+    same = Response(a.status, a.headers, b"", 0), Response(b.status, b.headers, b"", 0)
+    return compare(*same, request.rules)
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text.splitlines()[0][:200]
+
+
+def _line(request: CorpusRequest, answers: dict[str, Response], cross: list[Diff]) -> dict[str, Any]:
+    return {
+        "route": request.route, "method": request.method, "target": request.target, "source": request.source,
+        "answers": {tag: {"status": a.status, "ms": round(a.latency_ms, 3), "bytes": a.size, "error": a.error}
+                    for tag, a in answers.items()},
+        "diffs": [{"key": d.key, "kind": d.kind, "where": d.where, "primary": d.primary,
+                   "candidate": d.candidate, "label": d.label} for d in cross],
+    }
+
+
+def replay(requests: Iterable[CorpusRequest], options: RunOptions, results_path: Path | None,
+           on_progress: Callable[[int], None] | None = None) -> RunResult:
+    """Run the replay to completion (blocking), streaming per-request lines to `results_path`."""
+    if results_path is None:
+        return asyncio.run(Replay(options, None, on_progress).run(requests))
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    with results_path.open("w") as handle:
+        return asyncio.run(Replay(options, handle, on_progress).run(requests))

@@ -1,0 +1,103 @@
+"""Deliberately divergent pairs of real servers: each divergence is caught; pure noise is not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import HERE, Outcome, run_check
+
+CORPUS = str(HERE / "search.yaml")
+SEARCH = "GET /api/products/search"
+
+
+def check(divergent: str, tmp_path: Path, mode: str, *extra: str) -> Outcome:
+    return run_check(tmp_path, "--primary", f"{divergent}/m/base", "--candidate", f"{divergent}/m/{mode}",
+                     "--corpus", CORPUS, "--concurrency", "4", "--warmup", "2", *extra)
+
+
+def test_identical_service_with_pure_noise_passes(divergent: str, tmp_path: Path) -> None:
+    outcome = run_check(tmp_path, "--primary", f"{divergent}/m/base", "--candidate", f"{divergent}/m/base/",
+                        "--corpus", CORPUS, "--concurrency", "4")
+    assert outcome.exit_code == 0, outcome.output
+    report = outcome.report
+    assert report is not None and report["passed"] is True
+    assert report["requests"] == 4
+    noise = {f["field"]: f["state"] for f in outcome.route(SEARCH)["noise"]}
+    # request ids and timestamps vary within each side: recognised as noise, not differences
+    assert noise["$.request_id"] == "noisy"
+    assert noise["$.generated_at"] == "noisy"
+    assert noise["headers.x-request-id"] == "noisy"
+    assert not [d for d in report["differences"] if d["outcome"] == "fail"]
+
+
+def test_platform_headers_differ_by_design_and_are_not_flagged(divergent: str, tmp_path: Path) -> None:
+    # "lambda-like" candidate: adds apigw-requestid and a different X-Shopbot-Target; nothing else changes
+    outcome = check(divergent, tmp_path, "same_as_base")
+    assert outcome.exit_code == 0, outcome.output
+    keys = {d["key"] for d in outcome.report["differences"]} if outcome.report else set()
+    assert not {"headers.apigw-requestid", "headers.x-shopbot-target", "headers.date"} & keys
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("status", "status 200 on primary, 202 on candidate"),
+    ("missing_header", "headers.cache-control (missing"),
+    ("extra_cookie", "Set-Cookie count differs: 2 Set-Cookie"),
+    ("merged_cookie", "Set-Cookie count differs: 2 Set-Cookie"),
+    ("type_change", "$.products[].price (type"),
+    ("reorder", "$.products (order"),
+    ("time_format", "$.generated_at (type"),
+    ("time_string", "noisy field changes format: iso-datetime on primary, numeric-string on candidate"),
+])
+def test_each_divergence_is_caught(divergent: str, tmp_path: Path, mode: str, expected: str) -> None:
+    outcome = check(divergent, tmp_path, mode)
+    assert outcome.exit_code == 1, outcome.output
+    assert expected in outcome.failures(SEARCH)
+    assert outcome.report is not None and outcome.report["passed"] is False
+    # the health route is untouched by every mode and still passes
+    assert outcome.route("GET /health")["verdict"] == "pass"
+
+
+def test_slower_candidate_breaches_the_latency_budget(divergent: str, tmp_path: Path) -> None:
+    outcome = check(divergent, tmp_path, "slow", "--budget-p95-ratio", "1.5")
+    assert outcome.exit_code == 1, outcome.output
+    route = outcome.route(SEARCH)
+    assert "latency budget breached" in outcome.failures(SEARCH)
+    assert route["latency"]["candidate"]["p95"] >= 150
+    assert route["latency"]["p95_ratio"] > 1.5
+    # and only latency: the answers themselves are alike
+    assert all("latency" in line for line in route["failures"])
+
+
+def test_a_hanging_target_is_reported_per_request(divergent: str, tmp_path: Path) -> None:
+    outcome = check(divergent, tmp_path, "hang", "--timeout", "0.5")
+    assert outcome.exit_code == 1, outcome.output
+    assert "candidate: timeout: no complete answer within 0.5s (6 answer(s))" in outcome.failures(SEARCH)
+    lines = [json.loads(line) for line in (tmp_path / "parity-results.jsonl").read_text().splitlines()]
+    searches = [line for line in lines if line["route"] == SEARCH]
+    assert len(searches) == 3
+    assert all(line["answers"]["c1"]["error"].startswith("timeout") for line in searches)
+    assert all(line["answers"]["p1"]["status"] == 200 for line in searches)
+
+
+def test_text_and_very_large_bodies_are_diffed_with_a_cap(divergent: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "bodies.yaml"
+    corpus.write_text("- {path: /page}\n- {path: /big}\n")
+    outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate",
+                        f"{divergent}/m/text", "--corpus", str(corpus), "--concurrency", "2")
+    assert outcome.exit_code == 1, outcome.output
+    page = next(d for d in outcome.report["differences"] if d["key"] == "body") if outcome.report else {}
+    assert page["route"] == "GET /page" and page["outcome"] == "fail"
+    assert "-same" in page["examples"][0]["detail"] and "+changed" in page["examples"][0]["detail"]
+    assert outcome.route("GET /big")["verdict"] == "pass"
+
+    outcome = run_check(tmp_path / "big", "--primary", f"{divergent}/m/base", "--candidate",
+                        f"{divergent}/m/big", "--corpus", str(corpus), "--concurrency", "2")
+    assert outcome.exit_code == 1
+    big = next(d for d in outcome.report["differences"] if d["route"] == "GET /big") if outcome.report else {}
+    example = big["examples"][0]
+    assert "compared by size and hash only" in example["detail"]
+    assert len(example["primary"]) < 200  # the 3 MB body is not copied into the report
+    assert (tmp_path / "big" / "parity-report.json").stat().st_size < 100_000

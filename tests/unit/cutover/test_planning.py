@@ -1,0 +1,160 @@
+"""Planning a cutover on a real-world config: only the chosen TargetOriginIds may change."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from shopbot_cli import cutover as planning
+from shopbot_cli.errors import CliError, ConfigError
+from shopbot_cli.settings import Settings
+
+from tests.unit.cutover.sample import ALB, API, GROUP, distribution_config, without_origins
+
+SETTINGS = Settings(alb_origin_id=ALB, api_origin_id=API)
+
+
+def test_moving_the_default_changes_only_its_target_origin() -> None:
+    config = distribution_config()
+    move = planning.plan_move("D1", config, "E1", {"default": API})
+    assert [str(c.path) for c in move.diff] == ["DefaultCacheBehavior.TargetOriginId"]
+    assert move.moves == {"default": {"from": ALB, "to": API}}
+    assert move.new["DefaultCacheBehavior"]["TargetOriginId"] == API
+    assert without_origins(move.new, ["default"]) == without_origins(config, ["default"])
+    assert config == distribution_config(), "planning must not mutate the live config"
+    # function associations, policies, aliases, logging ride along untouched
+    assert move.new["DefaultCacheBehavior"]["FunctionAssociations"] == config["DefaultCacheBehavior"][
+        "FunctionAssociations"]
+    assert move.new["Aliases"] == config["Aliases"] and move.new["Logging"] == config["Logging"]
+
+
+def test_moving_a_path_pattern_and_the_default_together() -> None:
+    move = planning.plan_move("D1", distribution_config(), "E1", {"default": API, "/api/*": API})
+    assert sorted(c.path for c in move.diff) == [
+        "CacheBehaviors.Items['/api/*'].TargetOriginId", "DefaultCacheBehavior.TargetOriginId"]
+    health = next(b for b in move.new["CacheBehaviors"]["Items"] if b["PathPattern"] == "/health")
+    assert health["TargetOriginId"] == ALB, "a behaviour not named stays where it was"
+
+
+def test_a_behaviour_can_target_an_origin_group() -> None:
+    move = planning.plan_move("D1", distribution_config(), "E1", {"/api/*": GROUP})
+    assert move.moves == {"/api/*": {"from": ALB, "to": GROUP}}
+
+
+def test_already_on_the_target_is_a_noop() -> None:
+    move = planning.plan_move("D1", distribution_config(), "E1", {"default": ALB})
+    assert move.is_noop and move.moves == {}
+
+
+def test_unknown_behaviour_is_refused_naming_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match=r"behaviour '/nope/\*'.*default, /api/\*, /static/\*, /health"):
+        planning.plan_move("D1", distribution_config(), "E1", {"/nope/*": API})
+
+
+def test_missing_target_origin_is_refused() -> None:
+    with pytest.raises(ConfigError, match="origin 'shopbot-fn' is not in distribution D1"):
+        planning.plan_move("D1", distribution_config(), "E1", {"default": "shopbot-fn"})
+
+
+def test_origin_for_maps_targets_and_refuses_unknown() -> None:
+    assert planning.origin_for(SETTINGS, "lambda") == API
+    assert planning.origin_for(SETTINGS, "ecs") == ALB
+    assert planning.target_of(SETTINGS, API) == "lambda" and planning.target_of(SETTINGS, GROUP) == GROUP
+    with pytest.raises(CliError, match="--to lambda or --to ecs"):
+        planning.origin_for(SETTINGS, "k8s")
+    with pytest.raises(ConfigError, match="api_origin_id"):
+        planning.origin_for(Settings(alb_origin_id=ALB), "lambda")
+
+
+def test_semantic_diff_matches_items_by_identity_and_sees_reorders() -> None:
+    before = distribution_config()
+    after = copy.deepcopy(before)
+    after["CacheBehaviors"]["Items"].reverse()
+    after["Origins"]["Items"][1]["CustomOriginConfig"]["OriginReadTimeout"] = 60
+    after["Comment"] = "hand edit"
+    paths = [c.path for c in planning.semantic_diff(before, after)]
+    assert "CacheBehaviors.Items.order" in paths
+    assert "Origins.Items['shopbot-api'].CustomOriginConfig.OriginReadTimeout" in paths
+    assert "Comment" in paths
+    assert len(paths) == 3, paths
+
+
+def test_semantic_diff_of_identical_configs_is_empty() -> None:
+    assert planning.semantic_diff(distribution_config(), distribution_config()) == []
+
+
+def _intent(config: dict[str, Any], moves: dict[str, Any]) -> dict[str, Any]:
+    """An intent entry as the ledger holds it (header values masked)."""
+    return {"id": "i1", "kind": "intent", "distribution": "D1", "action": "cutover",
+            "previous_config": planning.redacted(config), "moves": moves}
+
+
+def test_drift_after_a_recorded_cutover() -> None:
+    before = distribution_config()
+    intent = _intent(before, {"default": {"from": ALB, "to": API}})
+    after = planning.with_origins(before, {"default": API})
+    ok = planning.LastChange(intent, {"kind": "outcome", "intent_id": "i1", "ok": True})
+    assert planning.drift(after, ok) == []
+    assert [c.path for c in planning.drift(before, ok)] == ["DefaultCacheBehavior.TargetOriginId"]
+    edited = copy.deepcopy(after)
+    edited["Comment"] = "hand edit"
+    assert [str(c) for c in planning.drift(edited, ok)] == ["Comment: 'shopbot production' -> 'hand edit'"]
+
+
+def test_a_crashed_intent_accepts_both_states_and_explains_which() -> None:
+    before = distribution_config()
+    intent = _intent(before, {"default": {"from": ALB, "to": API}})
+    crashed = planning.LastChange(intent, None)
+    after = planning.with_origins(before, {"default": API})
+    assert planning.drift(before, crashed) == [] and planning.drift(after, crashed) == []
+    assert planning.explain(before, crashed) == "the change was never applied"
+    assert planning.explain(after, crashed) == "the change was applied"
+    other = copy.deepcopy(after)
+    other["PriceClass"] = "PriceClass_All"
+    assert "drift" in planning.explain(other, crashed)
+
+
+def test_a_failed_outcome_means_the_previous_config_is_expected() -> None:
+    before = distribution_config()
+    failed = planning.LastChange(_intent(before, {"default": {"from": ALB, "to": API}}),
+                                 {"ok": False, "intent_id": "i1"})
+    assert failed.failed and planning.drift(before, failed) == []
+
+
+def test_last_applied_skips_failed_changes_and_pairs_outcomes() -> None:
+    config = distribution_config()
+    entries = [
+        {**_intent(config, {"default": {"from": ALB, "to": API}}), "id": "a"},
+        {"kind": "outcome", "distribution": "D1", "intent_id": "a", "ok": True},
+        {**_intent(config, {"default": {"from": API, "to": ALB}}), "id": "b"},
+        {"kind": "outcome", "distribution": "D1", "intent_id": "b", "ok": False},
+        {"kind": "intent", "distribution": "OTHER", "id": "c", "action": "cutover"},
+        {"kind": "deploy", "distribution": "D1", "id": "d"},
+    ]
+    found = planning.last_applied(entries, "D1", ("cutover",))
+    assert found is not None and found.intent["id"] == "a" and found.outcome is not None
+    last = planning.last_change(entries, "D1")
+    assert last is not None and last.intent["id"] == "b" and last.failed
+    assert [c.intent["id"] for c in planning.changes(entries, "D1")] == ["a", "b"]
+
+
+def test_config_after_applies_fields_the_outcome_learned() -> None:
+    config = distribution_config()
+    intent = {**_intent(config, {}), "action": "canary"}
+    after = planning.config_after(intent, {"set_fields": {"ContinuousDeploymentPolicyId": "P1"}})
+    assert after["ContinuousDeploymentPolicyId"] == "P1"
+
+
+def test_secret_header_values_never_show_but_their_change_does() -> None:
+    before = distribution_config()
+    recorded = planning.redacted(before)
+    header = recorded["Origins"]["Items"][0]["CustomHeaders"]["Items"][0]
+    assert header["HeaderName"] == "X-Origin-Verify" and "not-a-secret" not in str(recorded)
+    rotated = copy.deepcopy(before)
+    rotated["Origins"]["Items"][0]["CustomHeaders"]["Items"][0]["HeaderValue"] = "rotated-secret-value"
+    ok = planning.LastChange(_intent(before, {}), {"ok": True, "intent_id": "i1"})
+    [change] = planning.drift(rotated, ok)
+    assert change.path == "Origins.Items['shopbot-alb'].CustomHeaders.Items['X-Origin-Verify'].HeaderValue"
+    assert "rotated-secret-value" not in str(change) and "not-a-secret" not in str(change)
+    assert planning.drift(before, ok) == []

@@ -1,0 +1,113 @@
+"""Comparison of two answers: the header profile, cookies, JSON structure, rules, caps."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from shopbot_cli.parity.compare import Diff, Response, compare, value_format
+from shopbot_cli.parity.corpus import Rules
+
+
+def answer(body: object = None, status: int = 200, headers: list[tuple[str, str]] | None = None,
+           raw: bytes | None = None) -> Response:
+    content = raw if raw is not None else json.dumps(body).encode()
+    base = [("Content-Type", "application/json" if raw is None else "text/plain")]
+    return Response(status, base + (headers or []), content, len(content))
+
+
+def kinds(diffs: list[Diff]) -> set[tuple[str, str]]:
+    return {(d.key, d.kind) for d in diffs}
+
+
+def test_alb_vs_http_api_header_profile_is_equal() -> None:
+    alb = answer({}, headers=[("Date", "Mon"), ("X-Shopbot-Target", "ecs"), ("Vary", "Accept"),
+                              ("Vary", "Cookie"), ("Cache-Control", "no-store"), ("Server", "gunicorn")])
+    api = answer({}, headers=[("date", "Tue"), ("x-shopbot-target", "lambda"), ("apigw-requestid", "abc="),
+                              ("vary", "Accept,Cookie"), ("cache-control", "no-store"), ("via", "1.1 x")])
+    assert compare(alb, api, Rules()) == []
+
+
+def test_missing_application_header_fails_and_transport_header_is_labelled() -> None:
+    diffs = compare(answer({}, headers=[("Cache-Control", "no-store"), ("Connection", "keep-alive")]),
+                    answer({}), Rules())
+    labels = {d.key: (d.kind, d.label) for d in diffs}
+    assert labels["headers.cache-control"] == ("missing", "application")
+    assert labels["headers.connection"] == ("missing", "transport")
+
+
+def test_set_cookie_case_permuted_names_are_the_same_cookies() -> None:
+    alb = answer({}, headers=[("Set-Cookie", "a=1; Path=/; HttpOnly"), ("Set-Cookie", "b=2; Path=/")])
+    wsgi = answer({}, headers=[("set-cookie", "b=2; path=/"), ("Set-cookie", "a=1; HttpOnly; Path=/")])
+    assert compare(alb, wsgi, Rules()) == []
+
+
+def test_merged_and_extra_set_cookie_are_caught() -> None:
+    two = answer({}, headers=[("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")])
+    merged = answer({}, headers=[("Set-Cookie", "a=1; Path=/, b=2; Path=/")])
+    extra = answer({}, headers=[("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/"),
+                                ("Set-Cookie", "c=3")])
+    assert kinds(compare(two, merged, Rules())) == {("headers.set-cookie", "count")}
+    assert kinds(compare(two, extra, Rules())) == {("headers.set-cookie", "count")}
+    secure = answer({}, headers=[("Set-Cookie", "a=1; Path=/; Secure"), ("Set-Cookie", "b=2; Path=/")])
+    assert kinds(compare(two, secure, Rules())) == {("headers.set-cookie", "attributes")}
+
+
+def test_json_structure_differences_by_path() -> None:
+    primary = {"a": 1, "b": "x", "items": [{"id": 1, "price": 10}, {"id": 2, "price": 20}], "gone": True,
+               "ordered": [1, 2, 3]}
+    candidate = {"a": 2, "b": 5, "items": [{"id": 1, "price": "10"}], "new": None, "ordered": [3, 2, 1]}
+    found = kinds(compare(answer(primary), answer(candidate), Rules()))
+    assert found == {("$.a", "value"), ("$.b", "type"), ("$.items", "length"), ("$.items[].price", "type"),
+                     ("$.gone", "missing"), ("$.new", "extra"), ("$.ordered", "order")}
+
+
+def test_status_difference() -> None:
+    assert kinds(compare(answer({}), answer({}, status=202), Rules())) == {("status", "status")}
+
+
+def test_shape_only_and_ignore_rules() -> None:
+    primary = {"reply": "Hello there", "products": [{"id": 1}], "debug": {"x": 1}, "session_id": "s-p1"}
+    candidate = {"reply": "Hi!", "products": [{"id": 2}, {"id": 3}], "debug": {"y": 2}, "session_id": "s-c1"}
+    rules = Rules(ignore=("$.debug",), shape_only=("$.reply", "$.products[*]", "$.products"))
+    assert compare(answer(primary), answer(candidate), rules) == []
+    # shape-only still catches a type change
+    assert kinds(compare(answer(primary), answer({**candidate, "reply": 3}), rules)) == {("$.reply", "type")}
+
+
+def test_text_body_diff_is_a_capped_unified_diff() -> None:
+    a = "\n".join(f"line {i}" for i in range(500))
+    b = "\n".join(f"line {i}" if i % 2 else f"LINE {i}" for i in range(500))
+    [diff] = compare(answer(raw=a.encode()), answer(raw=b.encode()), Rules())
+    assert diff.key == "body" and diff.kind == "value"
+    assert "-line 0" in diff.detail and "+LINE 0" in diff.detail
+    assert "diff capped" in diff.detail and len(diff.detail.splitlines()) == 41
+    assert len(diff.primary) < 250
+
+
+def test_truncated_bodies_compare_by_hash() -> None:
+    left = Response(200, [], b"x" * 10, 5_000_000, "aa" * 32, truncated=True)
+    same = Response(200, [], b"x" * 10, 5_000_000, "aa" * 32, truncated=True)
+    other = Response(200, [], b"x" * 10, 5_000_000, "bb" * 32, truncated=True)
+    assert compare(left, same, Rules()) == []
+    [diff] = compare(left, other, Rules())
+    assert "size and hash" in diff.detail
+
+
+def test_json_vs_non_json_body() -> None:
+    found = kinds(compare(answer({"a": 1}), answer(raw=b"oops"), Rules()))
+    assert found == {("body", "type"), ("headers.content-type", "value")}
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2026-11-25T10:00:00.123456+00:00", "iso-datetime"), ("2026-11-25T10:00:00Z", "iso-datetime"),
+    (1795604002.25, "epoch-s"), (1795604002250, "epoch-ms"), ("1795604002.250000", "numeric-string"),
+    ("6f1c2a4e-5b7d-4c3e-9a8b-0123456789ab", "uuid"), (42, "int"), (4.5, "float"),
+    ("Wed, 25 Nov 2026 10:00:00 GMT", "http-date"), ("hello", "text"), (None, "null"), (True, "bool"),
+])
+def test_value_formats(value: object, expected: str) -> None:
+    assert value_format(value) == expected
+
+
+def test_errors_are_not_compared() -> None:
+    assert compare(Response(error="timeout: x"), answer({}), Rules()) == []

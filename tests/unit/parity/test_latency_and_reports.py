@@ -1,0 +1,131 @@
+"""Latency statistics and budget, the smoke corpus, and the three report files."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from flask import Flask
+from shopbot_cli.parity.compare import Diff
+from shopbot_cli.parity.latency import Budget, Samples, histogram
+from shopbot_cli.parity.report_html import render
+from shopbot_cli.parity.report_json import build_report, write_json
+from shopbot_cli.parity.report_junit import write_junit
+from shopbot_cli.parity.routes import RouteTable
+from shopbot_cli.parity.runner import RunResult
+from shopbot_cli.parity.smoke import smoke_corpus
+
+
+def samples(*values: float, window: int = 0) -> Samples:
+    result = Samples(cold_window=window)
+    for value in values:
+        result.add(value)
+    return result
+
+
+def test_percentiles_nearest_rank() -> None:
+    summary = samples(*range(1, 101)).summary()
+    assert summary == {"p50": 50, "p95": 95, "p99": 99, "max": 100, "count": 100}
+    assert samples().summary() is None
+
+
+def test_cold_starts_are_set_apart() -> None:
+    summary = samples(900, 10, 11, 12, 10, 11, window=2).summary()
+    assert summary is not None and summary["max"] == 12 and summary["cold_starts"] == 1
+    assert summary["cold_max"] == 900
+    # a slow answer late in the run is not a cold start
+    late = samples(10, 11, 12, 10, 900, 11, window=2).summary()
+    assert late is not None and late["max"] == 900 and "cold_starts" not in late
+
+
+def test_budget_needs_ratio_absolute_gap_and_samples() -> None:
+    budget = Budget(p95_ratio=1.5, min_ms=25)
+    fast = samples(*[10.0] * 10).summary()
+    slow = samples(*[200.0] * 10).summary()
+    ratio, breach = budget.check(fast, slow)
+    assert ratio == 20 and breach is not None and "20.00x" in breach
+    assert budget.check(fast, samples(*[30.0] * 10).summary())[1] is None        # 3x but only +20 ms
+    assert budget.check(samples(10, 10).summary(), samples(200, 200).summary())[1] is None  # 2 samples
+
+
+def test_histogram_shares_bins() -> None:
+    shape = histogram(samples(1, 2, 3), samples(10, 20, 30), bins=6)
+    assert len(shape["edges"]) == 7  # type: ignore[arg-type]
+    assert sum(shape["primary"]) == 3 and sum(shape["candidate"]) == 3  # type: ignore[arg-type]
+
+
+def service_table() -> RouteTable:
+    app = Flask("s")
+    noop = lambda **_: ""  # noqa: E731
+    app.add_url_rule("/health", "health", noop)
+    app.add_url_rule("/api/chat", "chat", noop, methods=["POST"])
+    app.add_url_rule("/api/chat/<session_id>", "history", noop, methods=["GET", "DELETE"])
+    app.add_url_rule("/api/products/search", "search", noop)
+    app.add_url_rule("/api/items/<int:item_id>", "item", noop)
+    return RouteTable.from_map(app.url_map)
+
+
+def test_smoke_corpus_covers_every_route_in_a_working_order() -> None:
+    table = service_table()
+    corpus = smoke_corpus(table, session_id="parity-smoke-1")
+    assert {r.route for r in corpus} >= set(table.routes)
+    chat = [(r.method, r.route) for r in corpus if r.session_id]
+    assert chat == [("POST", "POST /api/chat"), ("GET", "GET /api/chat/<session_id>"),
+                    ("DELETE", "DELETE /api/chat/<session_id>"), ("GET", "GET /api/chat/<session_id>")]
+    assert all(r.safe for r in corpus if r.session_id)
+    assert any(r.target == "/api/items/1" for r in corpus)
+    assert corpus[-4:] == [r for r in corpus if r.session_id]  # one unit, replayed in order
+
+
+def fake_result() -> RunResult:
+    result = RunResult()
+    search = result.route("GET /api/products/search")
+    search.requests = 3
+    for value in (10, 11, 12):
+        search.primary.add(value)
+        search.candidate.add(value + 1)
+    diff = Diff("$.price", "type", "10", '"10"', "$.products[0].price", formats=("int", "numeric-string"))
+    for _ in range(3):
+        search.noise.observe([diff], [], [], set(), "corpus.yaml:3")
+    result.route("DELETE /api/chat/<session_id>").skipped = 2
+    result.requests = 3
+    return result
+
+
+def test_report_contract_and_decisions(tmp_path: Path) -> None:
+    report = build_report(fake_result(), primary="http://alb", candidate="http://api", corpus_sha256="ab" * 32,
+                          budget=Budget(), table=service_table(), table_note=None)
+    assert report["version"] == 1 and report["passed"] is False and report["requests"] == 3
+    assert report["generated_at"].endswith("Z")
+    routes = {r["route"]: r for r in report["routes"]}
+    assert routes["GET /api/products/search"]["verdict"] == "fail"
+    assert "type changes" in routes["GET /api/products/search"]["why"][0]
+    assert set(routes["GET /api/products/search"]["latency"]) == {"primary", "candidate", "p95_ratio"}
+    assert routes["DELETE /api/chat/<session_id>"]["verdict"] == "not_covered"
+    assert "2 mutating request(s) skipped" in routes["DELETE /api/chat/<session_id>"]["why"][0]
+    assert report["coverage"]["covered"] == ["GET /api/products/search"]
+    assert "GET /health" in report["coverage"]["not_covered"]
+    path = write_json(report, tmp_path)
+    assert json.loads(path.read_text())["corpus_sha256"] == "ab" * 32
+
+    suite = ET.parse(write_junit(report, tmp_path)).getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "1"
+    assert suite.get("tests") == str(len(report["routes"]))
+
+    html = render(report)
+    assert "Parity FAILED" in html and "<svg" in html and "&quot;10&quot;" in html
+    assert "<script" not in html and "http://" not in html.replace("http://alb", "").replace(
+        "http://api", "").replace("http://www.w3.org/2000/svg", "")
+
+
+def test_saved_smoke_corpus_reads_back_the_same(tmp_path: Path) -> None:
+    from shopbot_cli.parity.corpus import read_corpus
+    from shopbot_cli.parity.smoke import write_corpus
+
+    generated = smoke_corpus(service_table(), session_id="parity-smoke-2")
+    path = tmp_path / "smoke.yaml"
+    write_corpus(generated, path)
+    again = list(read_corpus(path))
+    assert [(r.method, r.target, r.body, r.safe, r.rules, r.session_id) for r in again] == [
+        (r.method, r.target, r.body, r.safe, r.rules, r.session_id) for r in generated]
