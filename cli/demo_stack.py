@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import shutil
+import socket
 import subprocess
 import zipfile
 from collections.abc import Callable
@@ -32,9 +34,9 @@ ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 class Stack:
     """Things started, each with how to stop it; closed in reverse order."""
 
-    stops: list[Callable[[], None]] = field(default_factory=list)
+    stops: list[Callable[[], object]] = field(default_factory=list)
 
-    def on_close(self, stop: Callable[[], None]) -> None:
+    def on_close(self, stop: Callable[[], object]) -> None:
         self.stops.append(stop)
 
     def close(self) -> None:
@@ -49,6 +51,7 @@ class Stack:
 def start_local_aws(stack: Stack, port: int) -> str:
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the story
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     stack.on_close(server.stop)
@@ -112,25 +115,21 @@ def create_ledger_bucket(clients: AwsClients) -> str:
 
 def create_targets(clients: AwsClients, secret_arn: str, secret_keys: list[str]) -> None:
     """The Lambda function and ECS service as AWS records, wired to the secret as in production."""
-    iam = clients.client("iam")
-    role = iam.create_role(RoleName="shopbot-lambda", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                "Principal": {"Service": "lambda.amazonaws.com"}}]}))
-    iam.put_role_policy(RoleName="shopbot-lambda", PolicyName="read-shopbot-secret", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                                                "Resource": secret_arn}]}))
+    lambda_role = role_reading_secret(clients, "shopbot-lambda", "lambda.amazonaws.com", secret_arn)
+    execution_role = role_reading_secret(clients, "shopbot-ecs-execution", "ecs-tasks.amazonaws.com", secret_arn)
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("shopbot/lambda_handler.py", "def handler(event, context):\n    return {}\n")
     clients.client("lambda").create_function(
-        FunctionName=FUNCTION, Runtime="python3.12", Role=role["Role"]["Arn"], Handler="shopbot.lambda_handler.handler",
+        FunctionName=FUNCTION, Runtime="python3.12", Role=lambda_role, Handler="shopbot.lambda_handler.handler",
         Code={"ZipFile": code.getvalue()}, Timeout=30, MemorySize=512,
         Environment={"Variables": {"APP_ENV": "lambda", "FLASK_ENV": "lambda", "SECRETS_MANAGER_SECRET": SECRET_NAME}},
     )
     ecs = clients.client("ecs")
     ecs.create_cluster(clusterName=CLUSTER)
     task = ecs.register_task_definition(
-        family="shopbot", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="512", memory="1024",
+        family="shopbot", executionRoleArn=execution_role, requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc", cpu="512", memory="1024",
         containerDefinitions=[{
             "name": "shopbot", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/shopbot:demo", "essential": True,
             "portMappings": [{"containerPort": 8000}],
@@ -142,9 +141,27 @@ def create_targets(clients: AwsClients, secret_arn: str, secret_keys: list[str])
                        taskDefinition=task["taskDefinition"]["taskDefinitionArn"])
 
 
+def role_reading_secret(clients: AwsClients, name: str, service: str, secret_arn: str) -> str:
+    """An IAM role `service` can assume, allowed to read this one secret; returns its ARN."""
+    iam = clients.client("iam")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": service}}]}))
+    iam.put_role_policy(RoleName=name, PolicyName="read-shopbot-secret", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}]}))
+    return str(role["Role"]["Arn"])
+
+
 def write_settings(path: Path, values: dict[str, Any]) -> None:
     """A shopbot.toml with one `demo` environment (flat strings, numbers and lists only)."""
     lines = ['default_env = "demo"', "", "[environments.demo]"]
     for key, value in values.items():
         lines.append(f"{key} = {json.dumps(value)}")
     path.write_text("\n".join(lines) + "\n")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

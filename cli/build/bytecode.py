@@ -23,12 +23,19 @@ from .target import Interpreter
 TASK_ROOT = "/var/task"
 
 # Runs under the target interpreter: import every top-level name found in sys.argv[1],
-# then print the files (relative to it) of every module that got loaded.
+# then print the files (relative to it) of every module that got loaded or compiled.
 _TRACE = r"""
+import _frozen_importlib_external as external
 import importlib, json, os, sys
 site, extra = sys.argv[1], sys.argv[2:]
 sys.path[:0] = [site, *extra]
 root = os.path.realpath(site)
+compiled = set()  # also modules whose import then failed: a cold start compiles those too
+original = external.SourceLoader.source_to_code
+def recording(self, data, path, *args, **kwargs):
+    compiled.add(os.path.realpath(path))
+    return original(self, data, path, *args, **kwargs)
+external.SourceLoader.source_to_code = recording
 names = []
 for entry in sorted(os.listdir(site)):
     path = os.path.join(site, entry)
@@ -48,13 +55,9 @@ for name in names:
         importlib.import_module(name)
     except Exception as error:
         failed.append(f"{name}: {type(error).__name__}: {error}")
-loaded = set()
-for module in list(sys.modules.values()):
-    path = getattr(module, "__file__", None)
-    if path and path.endswith(".py"):
-        real = os.path.realpath(path)
-        if real.startswith(root + os.sep):
-            loaded.add(os.path.relpath(real, root).replace(os.sep, "/"))
+files = {os.path.realpath(getattr(module, "__file__", None) or "") for module in list(sys.modules.values())}
+loaded = {os.path.relpath(path, root).replace(os.sep, "/") for path in files | compiled
+          if path.endswith(".py") and path.startswith(root + os.sep)}
 print(json.dumps({"loaded": sorted(loaded), "failed": failed}))
 """
 

@@ -29,7 +29,7 @@ from .target import Interpreter, Target, find_interpreter
 from .verify import Verification, require_interpreter, require_native_arch, verify_package
 
 # Bump when trimming, tracing or layout rules change: it invalidates cached layers.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 SERVICE_PACKAGE = "shopbot"
 
 

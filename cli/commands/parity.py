@@ -73,7 +73,10 @@ def parity_check(
     ui.emit_json({**report.data, "files": {k: str(v) for k, v in report.files.items()}})
     if not report.passed:
         failed = [r["route"] for r in report.data["routes"] if r["verdict"] == "fail"]
-        reason = f"{len(failed)} route(s) differ: {', '.join(failed[:5])}" if failed else "no request was replayed"
+        skipped = report.data["skipped"]["total"]
+        reason = (f"{len(failed)} route(s) differ: {', '.join(failed[:5])}" if failed else
+                  f"no request was replayed ({skipped} mutating request(s) skipped: mark them `safe: true` "
+                  "or pass --allow-mutations)")
         ui.error(f"parity failed - {reason}; see {report.files['html']}")
         raise typer.Exit(int(ExitStatus.DIFFERENCES))
 

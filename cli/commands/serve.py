@@ -23,7 +23,7 @@ import typer
 
 from ..emulator.events import DEFAULT_STAGE
 from ..emulator.gateway import GatewayConfig
-from ..emulator.runner import LambdaEmulator, remove_tree, serve_until_signalled, unpack_package
+from ..emulator.runner import LambdaEmulator, remove_tree, runtime_dir, serve_until_signalled, unpack_package
 from ..emulator.targets import (
     DEFAULT_HANDLER,
     ensure_port_free,
@@ -121,13 +121,14 @@ def run_lambda(
     scratch = Path(tempfile.mkdtemp(prefix="shopbot-lambda-"))
     try:
         code_dir = _code_dir(package, scratch)
-        check_handler(handler, code_dir)
+        runtime = runtime_dir(scratch) if package is not None else None
+        check_handler(handler, code_dir, runtime)
         tmp_dir = scratch / "tmp"
         tmp_dir.mkdir()
         function = FunctionConfig(
             handler=handler, code_dir=code_dir, tmp_dir=tmp_dir, function_name=function_name,
             memory_mb=memory, timeout_s=timeout, region=region, concurrency=concurrency,
-            user_env=dict(os.environ),
+            user_env=dict(os.environ), runtime_dir=runtime,
         )
         emulator = LambdaEmulator(function, GatewayConfig(stage=stage), _log_line)
         details = {"handler": handler, "stage": stage, "concurrency": concurrency, "timeout": timeout,
@@ -163,18 +164,21 @@ sys.exit(0 if found else 3)
 """
 
 
-def check_handler(handler: str, code_dir: Path) -> None:
+def check_handler(handler: str, code_dir: Path, runtime: Path | None = None) -> None:
     """A handler path that names no module is a typo: say so before serving anything."""
     module, _, function = handler.rpartition(".")
     if not module or not function:
         raise CliError(f"--handler {handler!r} must be module.function (e.g. {DEFAULT_HANDLER})")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(code_dir), os.environ.get("PYTHONPATH")]))}
+    extra = str(runtime) if runtime is not None else os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(code_dir), extra]))}
+    isolation = ["-S"] if runtime is not None else []
     result = subprocess.run(
-        [sys.executable, "-c", _FIND_SPEC, module], cwd=code_dir, env=env,
+        [sys.executable, *isolation, "-c", _FIND_SPEC, module], cwd=code_dir, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
     )
     if result.returncode != 0:
-        raise CliError(f"--handler {handler!r}: no module '{module}' in {code_dir} or the environment; "
+        where = f"{code_dir}" if runtime is not None else f"{code_dir} or the environment"
+        raise CliError(f"--handler {handler!r}: no module '{module}' in {where}; "
                        "check the spelling (module.function)")
 
 

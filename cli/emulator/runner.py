@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import shutil
 import signal
@@ -72,6 +73,28 @@ def unpack_package(package: Path, into: Path) -> Path:
     for directory, _dirs, _files in os.walk(task_root, topdown=False):
         Path(directory).chmod(0o555)
     return task_root
+
+
+# What Lambda's Python runtime itself provides next to /var/task: the runtime client and
+# the AWS SDK. With --package nothing else from this machine is importable.
+RUNTIME_MODULES = (
+    "awslambdaric", "runtime_client", "simplejson", "snapshot_restore_py",
+    "boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six",
+)
+
+
+def runtime_dir(into: Path) -> Path:
+    """A directory of links to the runtime's own modules, like Lambda's /var/runtime."""
+    runtime = into / "runtime"
+    runtime.mkdir()
+    for name in RUNTIME_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        origin = Path(spec.origin)
+        source = origin.parent if spec.submodule_search_locations else origin
+        (runtime / source.name).symlink_to(source)
+    return runtime
 
 
 def remove_tree(path: Path) -> None:

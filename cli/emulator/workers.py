@@ -47,6 +47,9 @@ class FunctionConfig:
     concurrency: int = 1
     user_env: Mapping[str, str] = field(default_factory=dict)
     python: str = sys.executable
+    # Set for --package: run with `python -S` so only the zip and these runtime modules
+    # (awslambdaric, the AWS SDK) are importable, as on Lambda.
+    runtime_dir: Path | None = None
     output_fd: int = 2  # the runtime's stdout/stderr (CloudWatch on AWS) go to our stderr
 
     @property
@@ -67,7 +70,9 @@ def lambda_environment(config: FunctionConfig, runtime_api: str) -> dict[str, st
     """The runtime's environment: the user's variables under Lambda's reserved ones."""
     env = dict(config.user_env)
     python_path = [str(config.code_dir)]
-    if env.get("PYTHONPATH"):
+    if config.runtime_dir is not None:
+        python_path.append(str(config.runtime_dir))
+    elif env.get("PYTHONPATH"):
         python_path.append(env["PYTHONPATH"])
     stream = time.strftime("%Y/%m/%d", time.gmtime()) + f"/[$LATEST]{secrets.token_hex(16)}"
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -129,8 +134,9 @@ class Worker:
         port = await self._server.start()
         env = lambda_environment(self._config, f"127.0.0.1:{port}")
         self._spawned_at = time.perf_counter()
+        isolation = ["-S"] if self._config.runtime_dir is not None else []
         self._process = await asyncio.create_subprocess_exec(
-            self._config.python, "-m", "awslambdaric", self._config.handler,
+            self._config.python, *isolation, "-m", "awslambdaric", self._config.handler,
             cwd=str(self._config.code_dir), env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=self._config.output_fd, stderr=self._config.output_fd,
             start_new_session=True,  # Ctrl-C reaches `serve`, which stops the workers itself
@@ -254,8 +260,7 @@ class Worker:
             parts.append("Status: timeout")
         elif outcome.kind in ("crash", "too_large"):
             parts.append("Status: error")
-        self._log(f"END RequestId: {invocation.request_id}")
-        self._log("\t".join(parts))
+        self._log(f"END RequestId: {invocation.request_id}\n" + "\t".join(parts))
 
     def _max_memory_mb(self) -> int:
         """Peak resident memory of the runtime process (VmHWM), like Lambda's figure."""

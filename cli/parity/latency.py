@@ -80,10 +80,11 @@ class Budget:
 
 def histogram(primary: Samples, candidate: Samples, bins: int = HISTOGRAM_BINS) -> dict[str, object]:
     """Shared log-spaced bins so the two sides can be drawn on one axis."""
-    values = [*primary.values, *candidate.values]
-    if not values:
+    filled = [s.values for s in (primary, candidate) if s.values]
+    if not filled:
         return {"edges": [], "primary": [], "candidate": []}
-    low, high = max(min(values), 0.01), max(max(values), 0.02)
+    low = max(min(min(v) for v in filled), 0.01)
+    high = max(max(max(v) for v in filled), 0.02)
     if high <= low * 1.0001:
         high = low * 1.5
     ratio = (high / low) ** (1 / bins)

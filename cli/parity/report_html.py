@@ -22,7 +22,8 @@ section.route{background:#fff;border:1px solid #e2e8f0;border-radius:8px;margin:
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #e2e8f0;padding:4px 8px;vertical-align:top;
 text-align:left}th{background:#f1f5f9}table.diff td{font-family:ui-monospace,monospace;font-size:12px;
 max-width:520px;word-break:break-all;white-space:pre-wrap}.outcome-noise{color:#64748b}
-.outcome-transport{color:#a16207}pre{background:#0f172a;color:#e2e8f0;padding:8px;border-radius:6px;
+.outcome-transport{color:#a16207}.outcome-fail td:nth-child(2){color:#b91c1c;font-weight:600}
+pre{background:#0f172a;color:#e2e8f0;padding:8px;border-radius:6px;
 overflow:auto;font-size:12px}.add{color:#86efac}.del{color:#fca5a5}ul{margin:4px 0 8px 18px;padding:0}
 .legend span{margin-right:14px}.sw{display:inline-block;width:10px;height:10px;margin-right:4px}
 """
@@ -83,8 +84,9 @@ def _route(route: dict[str, Any], differences: list[dict[str, Any]]) -> str:
         html.append(_histogram_svg(route.get("histogram") or {}))
     if differences:
         html.append("<table class=diff><tr><th>field</th><th>outcome</th><th>primary</th><th>candidate</th></tr>")
-        for difference in differences:
-            for example in difference["examples"][:2]:
+        order = {"fail": 0, "transport": 1, "noise": 2}
+        for difference in sorted(differences, key=lambda d: order.get(d["outcome"], 3)):
+            for example in difference["examples"][:2 if difference["outcome"] == "fail" else 1]:
                 html.append(
                     f"<tr class='outcome-{difference['outcome']}'><td>{escape(example['where'])}<br>"
                     f"<small>{escape(difference['kind'])} · {difference['count']}×<br>"

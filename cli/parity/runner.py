@@ -83,6 +83,30 @@ class RunResult:
         return state
 
 
+class Slots:
+    """At most `concurrency` requests in flight per side.
+
+    A request's four sends take their four slots together (one condition, no partial holds, so
+    no deadlock) and leave together; each slot is freed as soon as its own answer is read, so a
+    slow answer does not idle the other three connections.
+    """
+
+    def __init__(self, concurrency: int) -> None:
+        self.free = {"primary": concurrency, "candidate": concurrency}
+        self.changed = asyncio.Condition()
+
+    async def take(self) -> None:
+        async with self.changed:
+            await self.changed.wait_for(lambda: min(self.free.values()) >= 2)
+            for side in self.free:
+                self.free[side] -= 2
+
+    async def give(self, side: str) -> None:
+        async with self.changed:
+            self.free[side] += 1
+            self.changed.notify_all()
+
+
 class RateLimiter:
     """Evenly spaced slots: `rate` per second, shared by all workers."""
 
@@ -120,13 +144,16 @@ class Replay:
         self.on_progress = on_progress
         self.result = RunResult(cold_window=options.concurrency)
         self.limiter = RateLimiter(options.rate)
+        self.slots = Slots(max(2, options.concurrency))  # both repetitions of a request leave together
         self.sessions: dict[str, aiohttp.ClientSession] = {}
+        self.origin_text = {side: _origin(getattr(options, side)) for side in ("primary", "candidate")}
+        self.origins = {side: text.encode() for side, text in self.origin_text.items()}
 
     async def run(self, requests: Iterable[CorpusRequest]) -> RunResult:
         started = time.perf_counter()
         timeout = aiohttp.ClientTimeout(total=self.options.timeout)
         for side in ("primary", "candidate"):
-            connector = aiohttp.TCPConnector(limit=self.options.concurrency, ttl_dns_cache=300)
+            connector = aiohttp.TCPConnector(limit=max(2, self.options.concurrency), ttl_dns_cache=300)
             # no cookie jar: a Set-Cookie from one answer must never ride along on the next request
             self.sessions[side] = aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=False,
                                                         cookie_jar=aiohttp.DummyCookieJar())
@@ -181,8 +208,8 @@ class Replay:
             while (unit := await queue.get()) is not None:
                 await self._unit(unit)
 
-        # each worker has two requests in flight per side, so `concurrency` per side in all
-        workers = [asyncio.create_task(worker()) for _ in range(max(1, self.options.concurrency // 2))]
+        # twice as many workers as slots need: while one waits for its slowest answer, others fill in
+        workers = [asyncio.create_task(worker()) for _ in range(self.options.concurrency)]
         try:
             for unit in stream:
                 await queue.put(unit)
@@ -196,8 +223,15 @@ class Replay:
     async def _unit(self, unit: list[CorpusRequest]) -> None:
         for request in unit:
             await self.limiter.wait(2)
-            p1, c1, p2, c2 = await asyncio.gather(*(self._send(side, request, tag) for side, tag in SENDS))
+            await self.slots.take()
+            p1, c1, p2, c2 = await asyncio.gather(*(self._in_slot(side, request, tag) for side, tag in SENDS))
             self._record(request, {"p1": p1, "c1": c1, "p2": p2, "c2": c2})
+
+    async def _in_slot(self, side: str, request: CorpusRequest, tag: str) -> Response:
+        try:
+            return await self._send(side, request, tag)
+        finally:
+            await self.slots.give(side)
 
     async def _send(self, side: str, request: CorpusRequest, tag: str) -> Response:
         base = getattr(self.options, side).rstrip("/")
@@ -210,6 +244,11 @@ class Replay:
         if sid:
             answer.body = answer.body.replace(mine.encode(), sid.encode())
             answer.headers = [(k, v.replace(mine, sid)) for k, v in answer.headers]
+        # absolute links (Location, url_for(_external=True)) name each side's own host: compare them as one
+        origin = self.origins[side]
+        if origin in answer.body:
+            answer.body = answer.body.replace(origin, b"{origin}")
+        answer.headers = [(k, v.replace(self.origin_text[side], "{origin}")) for k, v in answer.headers]
         return answer
 
     async def _fetch(self, side: str, method: str, url: str, headers: Iterable[tuple[str, str]],
@@ -305,6 +344,11 @@ def _same_body_diffs(a: Response, b: Response, request: CorpusRequest) -> list[D
         return []
     same = Response(a.status, a.headers, b"", 0), Response(b.status, b.headers, b"", 0)
     return compare(*same, request.rules)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _reason(error: BaseException) -> str:

@@ -51,6 +51,15 @@ def handler(event, context):
     return {"statusCode": 404, "body": "no such behaviour"}
 '''
 
+# In a zip without its dependencies: on Lambda (and with --package) flask is not there.
+NEEDS_FLASK = '''
+import boto3  # the Lambda runtime provides the AWS SDK
+import flask
+
+def handler(event, context):
+    return {"statusCode": 200, "body": flask.__name__}
+'''
+
 BROKEN = '''
 import a_dependency_that_is_not_installed  # an import error at init, as Lambda would see it
 
@@ -72,6 +81,7 @@ def handler_zip(handler_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     package = tmp_path_factory.mktemp("package") / "function.zip"
     with zipfile.ZipFile(package, "w") as archive:
         archive.write(handler_dir / "behaviours.py", "behaviours.py")
+        archive.writestr("needs_flask.py", NEEDS_FLASK)
     return package
 
 

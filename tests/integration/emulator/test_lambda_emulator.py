@@ -202,6 +202,15 @@ def test_package_runs_the_code_from_the_zip(start_lambda: StartLambda, handler_z
     assert not Path(task_root).exists()  # the unpacked copy is removed on stop
 
 
+def test_package_code_sees_only_the_zip_and_the_runtime(start_lambda: StartLambda, handler_zip: Path) -> None:
+    served = start_lambda("--package", str(handler_zip), handler="needs_flask.handler")
+    response = requests.get(f"{served.url}/x", timeout=30)
+    assert response.status_code == 500  # flask is installed here, but not in the zip
+    output = served.output()
+    assert "Runtime.ImportModuleError" in output
+    assert "No module named 'flask'" in output  # boto3 imported fine: the runtime has it
+
+
 def test_stopping_leaves_no_worker_behind(start_lambda: StartLambda) -> None:
     served = start_lambda("--concurrency", "2")
     url = f"{served.url}/sleep?s=0.5"

@@ -50,6 +50,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(60)
     if tail == "/api/products/search":
         return _search(mode, headers)
+    if tail == "/redirect":  # an absolute Location naming this target's own host
+        raise web.HTTPFound(f"http://{request.host}/m/{mode}/health", headers=headers)
     if tail == "/page":
         text = "line one\nline two\n" + ("changed\n" if mode == "text" else "same\n")
         return web.Response(text=text, content_type="text/plain", headers=headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,40 @@ def test_text_and_very_large_bodies_are_diffed_with_a_cap(divergent: str, tmp_pa
     assert "compared by size and hash only" in example["detail"]
     assert len(example["primary"]) < 200  # the 3 MB body is not copied into the report
     assert (tmp_path / "big" / "parity-report.json").stat().st_size < 100_000
+
+
+def test_absolute_links_to_each_sides_own_host_are_equal(divergent: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "redirect.yaml"
+    corpus.write_text("- {path: /redirect}\n")
+    other_host = divergent.replace("127.0.0.1", "localhost")
+    outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate", f"{other_host}/m/base",
+                        "--corpus", str(corpus))
+    assert outcome.exit_code == 0, outcome.output
+    lines = (tmp_path / "out" / "parity-results.jsonl").read_text().splitlines()
+    assert json.loads(lines[0])["answers"]["p1"]["status"] == 302
+
+
+def test_rate_limit_spaces_requests(divergent: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "many.yaml"
+    corpus.write_text("".join("- {path: /health}\n" for _ in range(10)))
+    started = time.monotonic()
+    outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate", f"{divergent}/m/base",
+                        "--corpus", str(corpus), "--rate", "20", "--concurrency", "8", "--warmup", "0")
+    elapsed = time.monotonic() - started
+    assert outcome.exit_code == 0, outcome.output
+    # 10 requests x 2 per side at 20 per second per side: at least ~0.9 s however high the concurrency
+    assert elapsed >= 0.85
+
+
+def test_only_unsafe_mutations_means_nothing_was_checked(divergent: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "mutations.yaml"
+    corpus.write_text("- {method: DELETE, path: /api/chat/abcdefgh1}\n- {method: POST, path: /api/chat, json: {}}\n")
+    outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate", f"{divergent}/m/base",
+                        "--corpus", str(corpus))
+    assert outcome.exit_code == 1
+    assert "no request was replayed (2 mutating request(s) skipped" in outcome.output
+    assert outcome.report is not None and outcome.report["passed"] is False
+    outcome = run_check(tmp_path / "out2", "--primary", f"{divergent}/m/base", "--candidate",
+                        f"{divergent}/m/base", "--corpus", str(corpus), "--allow-mutations")
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.report is not None and outcome.report["requests"] == 2
