@@ -17,7 +17,7 @@ from pathlib import Path
 
 from shopbot_cli.build.lambda_package import LambdaBuild, build_lambda_package, prepare
 from shopbot_cli.build.pins import SDK_PACKAGES, read_pins
-from shopbot_cli.build.target import Interpreter, Target, find_interpreter
+from shopbot_cli.build.target import Interpreter, find_interpreter
 from shopbot_cli.ui import UI
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,8 +32,7 @@ def interpreter_312() -> Interpreter:
 
 
 def lambda_build(output: Path) -> LambdaBuild:
-    return LambdaBuild(Target("3.12", "x86_64"), REPO / "requirements" / "runtime.txt", output,
-                       REPO / "shopbot", REPO)
+    return LambdaBuild.for_project(REPO, output, "3.12", "x86_64")
 
 
 def build_ours(output: Path) -> tuple[Path, Path]:

@@ -15,9 +15,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from _build_packages import REPO, QUIET, interpreter_312, lambda_build, scratch
+from _build_packages import QUIET, REPO, interpreter_312, lambda_build, scratch
 from _common import alternate
-
 from shopbot_cli.build.lambda_package import build_lambda_package
 
 

@@ -11,6 +11,7 @@ The added time includes the client's own HTTP cost (http.client), as a caller wo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import io
 import logging
@@ -75,6 +76,21 @@ def through_emulator(connection: http.client.HTTPConnection, requests: int) -> A
     return measure
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of `pid` and its direct children (the workers)."""
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    total = 0.0
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def cold_starts(count: int, env: dict[str, str]) -> list[float]:
     """Init Duration from fresh servers: start, one request, read the REPORT line, stop."""
     values: list[float] = []
@@ -110,7 +126,17 @@ def main() -> None:
         running = start_target("lambda", port, env, args=["--concurrency", "1"], output=log)
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            sides = {"emulator": through_emulator(connection, args.requests)}
+            emulator = through_emulator(connection, args.requests)
+            cpu = {"seconds": 0.0, "requests": 0}
+
+            def emulator_with_cpu() -> float:
+                before = process_cpu(running.process.pid)
+                result: float = emulator()
+                cpu["seconds"] += process_cpu(running.process.pid) - before
+                cpu["requests"] += args.requests
+                return result
+
+            sides = {"emulator": emulator_with_cpu}
             sink, real_stdout = io.StringIO(), sys.stdout
             sys.stdout = sink  # Powertools prints a metrics line on the cold call
             try:
@@ -128,6 +154,9 @@ def main() -> None:
     print(f"GET /health, concurrency 1: emulator {medians['emulator'] * 1e6:.0f} us/request, "
           f"in-process handler {medians['in_process'] * 1e6:.0f} us/request; "
           f"added {added_ms:.3f} ms (goal < 1 ms), ratio {medians['emulator'] / medians['in_process']:.1f}x")
+    print(f"CPU per request in the emulator's processes (gateway + Runtime API + awslambdaric worker, "
+          f"handler included): {cpu['seconds'] / max(1, cpu['requests']) * 1e6:.0f} us; "
+          f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if init:
         print(f"cold start (Init Duration, shopbot.lambda_handler.handler): median {statistics.median(init):.0f} ms "
               f"over {len(init)} fresh workers (min {min(init):.0f}, max {max(init):.0f})")

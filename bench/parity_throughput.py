@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,15 +55,46 @@ def wrk_pair(ports: list[int], seconds: int) -> float:
     return total
 
 
+CPU_US: list[float] = []  # checker CPU per HTTP request, to tell its own cost from the machine's load
+
+
 def checker(ports: list[int], corpus: Path, out: Path) -> float:
     from shopbot_cli.parity.check import run_parity
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = run_parity(f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}", [corpus], out,
                         concurrency=CONCURRENCY, warmup=0)
     elapsed = time.perf_counter() - started
     assert report.passed, report.data["routes"]
-    return int(report.data["sent"]) / elapsed
+    sent = int(report.data["sent"])
+    CPU_US.append((time.process_time() - cpu) / sent * 1e6)
+    return sent / elapsed
+
+
+def raw_aiohttp(ports: list[int], count: int) -> float:
+    """The client's own ceiling: bare aiohttp GETs to both servers, nothing compared or recorded."""
+    import asyncio
+
+    import aiohttp
+
+    async def run() -> float:
+        sessions = [aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) for _ in ports]
+        urls = [f"http://127.0.0.1:{port}{PATH}" for port in ports]
+        remaining = iter(range(count * 2))
+
+        async def worker(side: int) -> None:
+            for _ in remaining:
+                async with sessions[side].get(urls[side]) as reply:
+                    await reply.read()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(i % 2) for i in range(CONCURRENCY * 2)))
+        elapsed = time.perf_counter() - started
+        for session in sessions:
+            await session.close()
+        return count * 2 / elapsed
+
+    return asyncio.run(run())
 
 
 def main() -> None:
@@ -80,13 +112,17 @@ def main() -> None:
         servers = [start(port) for port in ports]
         try:
             medians = alternate(args.rounds, wrk=lambda: wrk_pair(ports, args.seconds),
-                                checker=lambda: checker(ports, corpus, Path(tmp, "out")))
+                                checker=lambda: checker(ports, corpus, Path(tmp, "out")),
+                                aiohttp=lambda: raw_aiohttp(ports, args.requests * 2))
         finally:
             for server in servers:
                 stop(server)
     print(f"parity checker {medians['checker']:.0f} req/s (both sides, compared) vs wrk {medians['wrk']:.0f} "
           f"req/s on the same two gunicorn servers: ratio {medians['checker'] / medians['wrk']:.2f}x "
-          f"(goal >= 0.5x)")
+          f"(goal >= 0.5x); bare aiohttp on the same servers {medians['aiohttp']:.0f} req/s "
+          f"({medians['aiohttp'] / medians['wrk']:.2f}x wrk); "
+          f"checker CPU {statistics.median(CPU_US):.0f} us per HTTP request; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

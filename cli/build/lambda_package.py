@@ -24,12 +24,12 @@ from ..ui import UI, get_ui
 from . import bytecode, package
 from .manifest import Archive, Bytecode, Manifest, PackageEntry, git_commit, read_manifest, write_manifest, zip_digests
 from .pins import SDK_PACKAGES, Pin, check_runtime_set, read_pins
-from .resolve import Wheel, cache_root, fetch_wheels, file_sha256, unpack_wheel
-from .target import Interpreter, Target, find_interpreter
+from .resolve import Wheel, cache_root, fetch_wheels, file_sha256, publish, unpack_wheel
+from .target import Interpreter, Target, find_interpreter, host_arch
 from .verify import Verification, require_interpreter, require_native_arch, verify_package
 
 # Bump when trimming, tracing or layout rules change: it invalidates cached layers.
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "3"
 SERVICE_PACKAGE = "shopbot"
 
 
@@ -44,6 +44,19 @@ class LambdaBuild:
     repo: Path                    # for the git commit
     bundle_sdk: bool = False
     cache: Path | None = None     # default: SHOPBOT_CACHE_DIR or ~/.cache/shopbot
+
+    @classmethod
+    def for_project(cls, repo: Path, output: Path | None = None, python: str = "3.12", arch: str = "x86_64",
+                    bundle_sdk: bool = False, requirements: Path | None = None) -> LambdaBuild:
+        """The usual build of a checkout: requirements/runtime.txt + shopbot/ -> <repo>/dist."""
+        return cls(
+            target=Target.parse(python, arch),
+            requirements=requirements or repo / "requirements" / "runtime.txt",
+            output=output or repo / "dist",
+            service=repo / SERVICE_PACKAGE,
+            repo=repo,
+            bundle_sdk=bundle_sdk,
+        )
 
     @property
     def zip_path(self) -> Path:
@@ -76,13 +89,18 @@ class Prepared:
     layer: Layer
 
 
-def prepare(build: LambdaBuild, ui: UI) -> Prepared:
+def prepare(build: LambdaBuild, ui: UI, announce: bool = True) -> Prepared:
     """Validate the pins, fetch the wheels and make sure the dependency layer is built (cached)."""
     pins = read_pins(build.requirements)
     check_runtime_set(pins, build.requirements)
     shipped = [pin for pin in pins if build.bundle_sdk or pin.name not in SDK_PACKAGES]
     provided = [pin for pin in pins if pin not in shipped]
     interpreter = find_interpreter(build.target.python)
+    if interpreter is None and announce:
+        ui.warn(
+            f"no CPython {build.target.python} found on PATH or under pyenv: building WITHOUT bytecode, so every "
+            f"cold start compiles every module (install python{build.target.python} and rebuild)"
+        )
     cache = build.cache or cache_root()
     with phase(ui, f"resolving {len(pins)} wheels for CPython {build.target.python} {build.target.platform}"):
         wheels, cached = fetch_wheels(pins, build.target, cache)
@@ -95,11 +113,6 @@ def prepare(build: LambdaBuild, ui: UI) -> Prepared:
 def build_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Manifest:
     """Build (or confirm up to date) the zip and manifest of `build`; returns the manifest."""
     ui = ui or get_ui()
-    if find_interpreter(build.target.python) is None:
-        ui.warn(
-            f"no CPython {build.target.python} found on PATH or under pyenv: building WITHOUT bytecode, so every "
-            f"cold start compiles every module (install python{build.target.python} and rebuild)"
-        )
     prepared = prepare(build, ui)
     shipped, provided, wheels, hashes = prepared.shipped, prepared.provided, prepared.wheels, prepared.hashes
     interpreter, layer = prepared.interpreter, prepared.layer
@@ -161,7 +174,7 @@ def verify_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Verificat
     ui = ui or get_ui()
     if not build.zip_path.is_file():
         raise CliError(f"no package at {build.zip_path}: run `shopbot build --target lambda` first")
-    prepared = prepare(build, ui)
+    prepared = prepare(build, ui, announce=False)
     interpreter = require_interpreter(prepared.interpreter, build.target.python)
     require_native_arch(build.target)
     with phase(ui, f"verifying the handler under {interpreter.label}"):
@@ -190,11 +203,16 @@ def ensure_layer(
     directory = cache / "layers" / key
     if not directory.is_dir():
         directory.parent.mkdir(parents=True, exist_ok=True)
+        trace_wheels = None
+        native = host_arch()
+        if interpreter and native and native != build.target.arch:
+            # Another architecture's native modules cannot load here: trace on this one's wheels.
+            trace_wheels, _ = fetch_wheels(shipped + provided, Target(build.target.python, native), cache)
         scratch = Path(tempfile.mkdtemp(prefix=".layer-", dir=directory.parent))
         try:
-            info = _build_layer(scratch, shipped, provided, wheels, interpreter, ui)
+            info = _build_layer(scratch, shipped, provided, wheels, interpreter, ui, trace_wheels)
             (scratch / "layer.json").write_text(json.dumps(info, indent=2, sort_keys=True))
-            os.replace(scratch, directory)
+            publish(scratch, directory)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
@@ -211,26 +229,38 @@ def _build_layer(
     wheels: dict[str, Wheel],
     interpreter: Interpreter | None,
     ui: UI,
+    trace_wheels: dict[str, Wheel] | None,
 ) -> dict[str, Any]:
     site, runtime = root / "site", root / "runtime"
     with phase(ui, f"installing {len(shipped)} packages (offline, from the wheel cache)"):
-        for pin in shipped:
-            unpack_wheel(wheels[pin.name].path, site)
-        for pin in provided:
-            unpack_wheel(wheels[pin.name].path, runtime)
-        runtime.mkdir(exist_ok=True)
-        trimmed = package.trim(site)
+        trimmed = _install(site, runtime, shipped, provided, wheels)
     ui.info(f"trimmed {trimmed.files} files ({trimmed.bytes / package.MB:.1f} MB) the runtime never loads")
     info: dict[str, Any] = {"trimmed_files": trimmed.files, "trimmed_bytes": trimmed.bytes,
                             "compiled": 0, "failed_imports": []}
     if interpreter:
+        trace_site, trace_runtime = site, runtime
+        if trace_wheels is not None:
+            trace_site, trace_runtime = root / "trace" / "site", root / "trace" / "runtime"
+            _install(trace_site, trace_runtime, shipped, provided, trace_wheels)
         with phase(ui, f"tracing imports under {interpreter.label}"):
-            loaded, failed = bytecode.trace_imports(interpreter, site, [runtime])
+            traced, failed = bytecode.trace_imports(interpreter, trace_site, [trace_runtime])
+        shutil.rmtree(root / "trace", ignore_errors=True)
+        loaded = [relpath for relpath in traced if (site / relpath).is_file()]
         with phase(ui, f"compiling {len(loaded)} modules with {interpreter.label}"):
             info["compiled"] = bytecode.compile_modules(interpreter, site, loaded)
         info["failed_imports"] = failed
         ui.info(f"bytecode: {len(loaded)} dependency modules loaded at import compiled for {interpreter.label}")
     return info
+
+
+def _install(site: Path, runtime: Path, shipped: list[Pin], provided: list[Pin],
+             wheels: dict[str, Wheel]) -> package.TrimReport:
+    for pin in shipped:
+        unpack_wheel(wheels[pin.name].path, site)
+    for pin in provided:
+        unpack_wheel(wheels[pin.name].path, runtime)
+    runtime.mkdir(parents=True, exist_ok=True)
+    return package.trim(site)
 
 
 def _inputs_digest(layer_key: str, service_root: Path) -> str:

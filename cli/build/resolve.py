@@ -61,11 +61,21 @@ def fetch_wheels(pins: list[Pin], target: Target, cache: Path) -> tuple[dict[str
         scratch = Path(tempfile.mkdtemp(prefix=".download-", dir=directory.parent))
         try:
             _pip_download(pins, target, scratch)
-            os.replace(scratch, directory)  # atomic: a cache entry is complete or absent
+            publish(scratch, directory)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
     return _match_wheels(pins, directory, target), hit
+
+
+def publish(scratch: Path, directory: Path) -> None:
+    """Move a finished cache entry into place atomically; a concurrent build's copy wins."""
+    try:
+        os.replace(scratch, directory)
+    except OSError:
+        if not directory.is_dir():
+            raise
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _pip_download(pins: list[Pin], target: Target, dest: Path) -> None:

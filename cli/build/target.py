@@ -6,6 +6,7 @@ Validated before anything else runs, so a typo never costs a download.
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -37,6 +38,13 @@ class Target:
     @property
     def slug(self) -> str:
         return f"{self.python}-{self.arch}"
+
+
+def host_arch() -> str | None:
+    """This machine's architecture in Lambda's terms (None when Lambda has no such one)."""
+    return {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        platform.machine().lower()
+    )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import CliError, ExitStatus
 from .bytecode import clean_env
-from .target import Interpreter, Target
+from .target import Interpreter, Target, host_arch
 
 _RUNNER = r"""
 import _frozen_importlib_external as external
@@ -74,11 +74,13 @@ for name, (method, path, body) in {"health": ("GET", "/health", None),
     calls[name] = {"status": response.get("statusCode"), "headers": response.get("headers") or {},
                    "body": response.get("body") or ""}
 report["calls"] = calls
-roots = [os.path.realpath(p) for p in (package, *extra, sys.base_prefix)]
-report["foreign"] = sorted({m.__file__ for m in list(sys.modules.values())
-                            if getattr(m, "__file__", None)
-                            and not any(os.path.realpath(m.__file__).startswith(r + os.sep) for r in roots)})
-report["sdk_imported"] = sorted(n for n in ("boto3", "botocore") if n in sys.modules)
+import sysconfig
+ours = [os.path.realpath(p) + os.sep for p in (package, *extra)]
+stdlib = [os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")]
+files = {os.path.realpath(m.__file__) for m in list(sys.modules.values()) if getattr(m, "__file__", None)}
+report["foreign"] = sorted(f for f in files if not f.startswith(tuple(ours))
+                           and (not f.startswith(tuple(stdlib)) or os.sep + "site-packages" + os.sep in f))
+report["sdk_imported"] = sorted(n for n in ("boto3", "botocore", "s3transfer", "jmespath") if n in sys.modules)
 with open(out, "w") as handle:
     json.dump(report, handle)
 """
@@ -92,12 +94,14 @@ class Verification:
     health_status: int
     chat_status: int
     chat_products: int
+    sdk_imported: list[str]       # runtime-provided modules the handler pulled in (cold-start cost)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "passed": True, "interpreter": self.interpreter, "import_seconds": self.import_seconds,
             "compiled_at_import": len(self.compiled_at_import), "health_status": self.health_status,
             "chat_status": self.chat_status, "chat_products": self.chat_products,
+            "sdk_imported": self.sdk_imported,
         }
 
 
@@ -113,8 +117,7 @@ def require_interpreter(interpreter: Interpreter | None, python: str) -> Interpr
 
 def require_native_arch(target: Target) -> None:
     """Native wheels of another architecture cannot load here: say so rather than fail oddly."""
-    here = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower())
-    if here != target.arch:
+    if host_arch() != target.arch:
         raise CliError(
             f"cannot verify an {target.arch} package on this {platform.machine()} machine (its native wheels "
             f"cannot load here): verify on an {target.arch} machine; the package was NOT verified",
@@ -123,7 +126,7 @@ def require_native_arch(target: Target) -> None:
 
 
 def verify_package(zip_path: Path, interpreter: Interpreter, runtime: list[Path]) -> Verification:
-    """Unpack read-only, invoke the handler in isolation; CliError(DIFFERENCES) when it is not right."""
+    """Unpack, invoke the handler in isolation; CliError(DIFFERENCES) when it is not right."""
     with tempfile.TemporaryDirectory(prefix="shopbot-verify-") as scratch:
         task = Path(scratch, "task")
         with zipfile.ZipFile(zip_path) as archive:
@@ -148,6 +151,10 @@ def _judge(report: dict[str, Any], interpreter: Interpreter) -> Verification:
     if health["status"] != 200:
         raise CliError(f"verify failed: GET /health answered {health['status']}: {health['body'][:200]}",
                        ExitStatus.DIFFERENCES)
+    served_by = {name.lower(): value for name, value in health["headers"].items()}.get("x-shopbot-target")
+    if served_by != "lambda":
+        raise CliError(f"verify failed: /health says X-Shopbot-Target {served_by!r}, not 'lambda': the handler "
+                       "did not load the Lambda config", ExitStatus.DIFFERENCES)
     try:
         products = json.loads(chat["body"]).get("products") or []
     except ValueError:
@@ -160,7 +167,7 @@ def _judge(report: dict[str, Any], interpreter: Interpreter) -> Verification:
                        ExitStatus.DIFFERENCES)
     return Verification(
         interpreter.label, float(report["import_seconds"]), list(report["compiled_at_import"]),
-        int(health["status"]), int(chat["status"]), len(products),
+        int(health["status"]), int(chat["status"]), len(products), list(report["sdk_imported"]),
     )
 
 

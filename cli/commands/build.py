@@ -88,14 +88,7 @@ def _check_combinations(target: str, verify: bool, bundle_sdk: bool, push: bool,
 def _build_lambda(
     repo: Path, target: Target, output: Path, requirements: Path | None, bundle_sdk: bool, verify: bool, ui: UI
 ) -> None:
-    build = LambdaBuild(
-        target=target,
-        requirements=requirements or repo / "requirements" / "runtime.txt",
-        output=output,
-        service=repo / "shopbot",
-        repo=repo,
-        bundle_sdk=bundle_sdk,
-    )
+    build = LambdaBuild.for_project(repo, output, target.python, target.arch, bundle_sdk, requirements)
     manifest = build_lambda_package(build, ui)
     result: dict[str, Any] = manifest.to_dict()
     _lambda_table(manifest, build, ui)
@@ -110,7 +103,8 @@ def _build_lambda(
         ui.success(
             f"verified under {verification.interpreter}: /health {verification.health_status}, /api/chat "
             f"{verification.chat_status} ({verification.chat_products} products), cold import "
-            f"{verification.import_seconds:.2f} s, {len(verification.compiled_at_import)} modules compiled at import"
+            f"{verification.import_seconds:.2f} s, {len(verification.compiled_at_import)} modules compiled at import, "
+            f"runtime SDK imported: {', '.join(verification.sdk_imported) or 'none'}"
         )
     ui.emit_json(result)
 
@@ -131,7 +125,7 @@ def _lambda_table(manifest: Manifest, build: LambdaBuild, ui: UI) -> None:
          else "NONE - no interpreter of the target version (cold starts compile everything)"),
         ("commit", manifest.git_commit),
     ]
-    ui.table("shopbot build --target lambda", ["", ""], rows)
+    ui.table("shopbot build --target lambda", ["", "value"], rows)
 
 
 def _build_ecs(
@@ -163,7 +157,7 @@ def _build_ecs(
     output.mkdir(parents=True, exist_ok=True)
     path = output / "shopbot-ecs.manifest.json"
     write_json(path, manifest.to_dict())
-    ui.table("shopbot build --target ecs", ["", ""], [
+    ui.table("shopbot build --target ecs", ["", "value"], [
         ("image", manifest.image), ("built", "yes" if manifest.built else "no (context only)"),
         ("packages", f"{len(manifest.packages)} from {manifest.requirements}"), ("manifest", str(path)),
     ])

@@ -5,6 +5,7 @@ Exit codes: 0 parity; 1 differences or latency budget breached; 2 could not run.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -22,9 +23,10 @@ def register(app: typer.Typer) -> None:
 
 
 def parity_check(
-    primary: Annotated[str | None, typer.Option(help="Primary (ALB/ECS) base URL [default: alb_url].")] = None,
-    candidate: Annotated[str | None, typer.Option(help="Candidate (API Gateway/Lambda) URL [default: api_url].")]
-    = None,
+    primary: Annotated[str | None, typer.Option(
+        help="Primary (ALB/ECS) base URL (default: the environment's alb_url).")] = None,
+    candidate: Annotated[str | None, typer.Option(
+        help="Candidate (API Gateway/Lambda) base URL (default: the environment's api_url).")] = None,
     corpus: Annotated[list[Path] | None, typer.Option(
         "--corpus", help="YAML/JSON/JSONL corpus, HAR file or ALB access log (.gz ok); repeatable. "
         "Default: a smoke corpus from the service's route table.")] = None,
@@ -33,13 +35,16 @@ def parity_check(
     timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 10.0,
     warmup: Annotated[int | None, typer.Option(
         help="Warm-up requests per side (GET health path, all at once) before measuring, so Lambda cold "
-        "starts stay out of the latency comparison [default: --concurrency].")] = None,
-    allow_mutations: Annotated[bool, typer.Option(help="Also send POST/PUT/PATCH/DELETE not marked safe.")]
+        "starts stay out of the latency comparison (default: the --concurrency value).")] = None,
+    allow_mutations: Annotated[bool, typer.Option("--allow-mutations",
+                                                  help="Also send POST/PUT/PATCH/DELETE not marked safe.")]
     = False,
     budget_p95_ratio: Annotated[float, typer.Option(help="Fail if candidate p95 exceeds this x primary p95.")]
     = 1.5,
     budget_min_ms: Annotated[float, typer.Option(help="...and is slower by more than this many ms.")] = 25.0,
-    out: Annotated[Path, typer.Option(help="Directory for the report files.")] = Path("reports"),
+    out: Annotated[Path | None, typer.Option(
+        help="Directory for the report files (default: the folder of the environment's parity_report, "
+        "else reports/).")] = None,
     save_smoke: Annotated[Path | None, typer.Option(
         help="Write the smoke corpus generated from the route table to this YAML file and exit.")] = None,
     env: EnvOption = None,
@@ -55,6 +60,8 @@ def parity_check(
         return
     if primary is None or candidate is None:
         settings.require(*(name for name, given in (("alb_url", primary), ("api_url", candidate)) if not given))
+    gate_path = Path(settings.parity_report) if settings.parity_report else None
+    out = out or (gate_path.parent if gate_path else Path("reports"))
     primary_url = primary or settings.alb_url or ""
     candidate_url = candidate or settings.api_url or ""
     with ui.progress("replaying corpus") as progress:
@@ -69,6 +76,13 @@ def parity_check(
                             warmup=concurrency if warmup is None else warmup, allow_mutations=allow_mutations,
                             budget=Budget(budget_p95_ratio, budget_min_ms), probe_path=settings.health_path,
                             on_start=started, on_progress=lambda done: progress.update(task, completed=done))
+    if gate_path is not None and gate_path.resolve() != report.files["json"].resolve():
+        # `shopbot cutover` reads the environment's parity_report: keep it current as well
+        gate_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = gate_path.with_name(gate_path.name + ".tmp")
+        shutil.copyfile(report.files["json"], temporary)
+        temporary.replace(gate_path)
+        report.files["gate"] = gate_path
     _show(report)
     ui.emit_json({**report.data, "files": {k: str(v) for k, v in report.files.items()}})
     if not report.passed:

@@ -119,6 +119,8 @@ def run_lambda(
 ) -> None:
     """The API Gateway + Lambda emulator in the foreground until Ctrl-C/SIGTERM."""
     scratch = Path(tempfile.mkdtemp(prefix="shopbot-lambda-"))
+    # SIGTERM while unpacking a package (seconds for a real one) still removes the scratch dir.
+    previous = signal.signal(signal.SIGTERM, _stop_during_setup)
     try:
         code_dir = _code_dir(package, scratch)
         runtime = runtime_dir(scratch) if package is not None else None
@@ -138,7 +140,12 @@ def run_lambda(
         except OSError as error:
             raise CliError(f"cannot listen on {host}:{port} ({error.strerror}): pick another --port") from error
     finally:
+        signal.signal(signal.SIGTERM, previous)
         remove_tree(scratch)
+
+
+def _stop_during_setup(signum: int, frame: FrameType | None) -> None:
+    raise typer.Exit(0)
 
 
 def _code_dir(package: Path | None, scratch: Path) -> Path:

@@ -34,6 +34,10 @@ _TEXT_TYPES = {
 }
 
 
+# Hop-by-hop headers end at API Gateway's edge; the function never sees them.
+_HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "upgrade", "transfer-encoding", "expect"}
+
+
 class MalformedAnswer(ValueError):
     """The function's answer is not something API Gateway can turn into HTTP."""
 
@@ -99,15 +103,28 @@ def build_event(
     stage: str = DEFAULT_STAGE,
     epoch_ms: int | None = None,
     protocol: str = "HTTP/1.1",
+    server_port: int | None = None,
+    trace_id: str | None = None,
 ) -> dict[str, Any]:
     """The payload-2.0 event API Gateway would send for this request.
 
     `target` is the request target as received (path and query, still encoded); with a
     named stage it starts with `/<stage>` and stays that way in `rawPath`, as on AWS.
+    With `server_port`, the `x-forwarded-*` headers API Gateway adds are added too, and
+    `x-amzn-trace-id` with `trace_id`.
     """
     raw_path, _, raw_query = target.partition("?")
-    joined = join_headers(headers)
+    joined = join_headers((name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP)
     cookie_header = joined.pop("cookie", None)
+    if body or "content-length" in joined:
+        joined["content-length"] = str(len(body))
+    if server_port is not None:
+        forwarded_for = joined.get("x-forwarded-for")
+        joined["x-forwarded-for"] = f"{forwarded_for}, {source_ip}" if forwarded_for else source_ip
+        joined["x-forwarded-port"] = str(server_port)
+        joined["x-forwarded-proto"] = "http"
+    if trace_id is not None:
+        joined.setdefault("x-amzn-trace-id", trace_id)
     epoch_ms = int(time.time() * 1000) if epoch_ms is None else epoch_ms
     domain_name = joined.get("host", "localhost")
     event: dict[str, Any] = {

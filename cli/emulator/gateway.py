@@ -25,6 +25,7 @@ import base64
 import functools
 import json
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -88,6 +89,11 @@ def answer_for(outcome: Outcome) -> HttpAnswer:
     return INTERNAL_ERROR
 
 
+def trace_id() -> str:
+    """An X-Ray trace header as API Gateway adds it: Root=1-<epoch hex>-<24 hex>."""
+    return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"
+
+
 def request_id() -> str:
     """An `apigw-requestid`-shaped id (16 characters ending in '=', like `aR7_khtxoAMEVlQ=`)."""
     return base64.urlsafe_b64encode(secrets.token_bytes(11)).decode()
@@ -102,11 +108,13 @@ class Gateway:
         self._log = log
         self._server: asyncio.Server | None = None
         self._live: set[asyncio.Transport] = set()
+        self.port = 0
 
     async def start(self, host: str, port: int) -> int:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: _Connection(self, self._live), host, port)
-        return int(self._server.sockets[0].getsockname()[1])
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self.port
 
     async def close(self) -> None:
         if self._server is not None:
@@ -127,6 +135,7 @@ class Gateway:
         event = build_event(
             request.method, request.target, request.headers, request.body,
             request_id=rid, source_ip=source_ip, stage=stage, protocol=request.version,
+            server_port=self.port, trace_id=trace_id(),
         )
         payload = json.dumps(event, separators=(",", ":")).encode()
         if len(payload) > INVOKE_REQUEST_LIMIT:

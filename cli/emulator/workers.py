@@ -129,6 +129,7 @@ class Worker:
         self._init_failure: Outcome | None = None
         self.alive = True
         self._status_fd: int | None = None  # /proc/<pid>/status, kept open: read per REPORT
+        self._watcher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         port = await self._server.start()
@@ -141,7 +142,7 @@ class Worker:
             stdin=asyncio.subprocess.DEVNULL, stdout=self._config.output_fd, stderr=self._config.output_fd,
             start_new_session=True,  # Ctrl-C reaches `serve`, which stops the workers itself
         )
-        asyncio.get_running_loop().create_task(self._watch_exit(self._process))
+        self._watcher = asyncio.get_running_loop().create_task(self._watch_exit(self._process))
 
     def begin(self, event: bytes) -> asyncio.Future[Outcome]:
         """Start one invocation; the future resolves when it ends (answer, error, timeout, crash)."""

@@ -33,6 +33,13 @@ class Response:
     truncated: bool = False
     latency_ms: float = 0.0
     error: str | None = None
+    _headers: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def header_set(self) -> dict[str, list[str]]:
+        """The normalised header multiset, computed once (an answer is compared up to twice)."""
+        if self._headers is None:
+            self._headers = header_multiset(self.headers)
+        return self._headers
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,17 @@ class PathRules:
         return any(p.match(key) for p in self.shape) or key.endswith(".session_id")
 
 
+_COMPILED: dict[Rules, PathRules] = {}
+
+
+def _compiled(rules: Rules) -> PathRules:
+    """Rules are few and shared by many requests: compile each set once."""
+    compiled = _COMPILED.get(rules)
+    if compiled is None:
+        compiled = _COMPILED[rules] = PathRules(rules)
+    return compiled
+
+
 # --------------------------------------------------------------------------- whole responses
 
 
@@ -127,18 +145,20 @@ def compare(primary: Response, candidate: Response, rules: Rules, visited: set[s
     """
     if primary.error or candidate.error:
         return []
-    paths = PathRules(rules)
+    paths = _compiled(rules)
     diffs: list[Diff] = []
     if primary.status != candidate.status:
         diffs.append(Diff("status", "status", str(primary.status), str(candidate.status)))
-    diffs.extend(compare_headers(primary.headers, candidate.headers, paths))
+    diffs.extend(compare_headers(primary.header_set(), candidate.header_set(), paths))
     diffs.extend(compare_cookies(primary.headers, candidate.headers, paths))
-    diffs.extend(compare_bodies(primary, candidate, paths, visited))
+    if visited is not None or primary.body != candidate.body or primary.truncated or candidate.truncated:
+        diffs.extend(compare_bodies(primary, candidate, paths, visited))
     return diffs[:MAX_DIFFS]
 
 
-def compare_headers(a: list[tuple[str, str]], b: list[tuple[str, str]], paths: PathRules) -> list[Diff]:
-    left, right = header_multiset(a), header_multiset(b)
+def compare_headers(left: dict[str, list[str]], right: dict[str, list[str]], paths: PathRules) -> list[Diff]:
+    if left == right:
+        return []
     diffs = []
     for name in sorted(set(left) | set(right)):
         key = f"headers.{name}"

@@ -261,7 +261,11 @@ def _read_har(path: Path) -> Iterator[CorpusRequest]:
 
 
 def _read_alb(path: Path) -> Iterator[CorpusRequest]:
-    """AWS ALB access log lines (documented space-separated format, quoted fields)."""
+    """AWS ALB access log lines (documented space-separated format, quoted fields).
+
+    Lines whose request is "- - -" (a client that never sent one, e.g. a failed TLS handshake)
+    are skipped; bodies are not logged, so POSTs replay without one (and only when allowed).
+    """
     for number, line in enumerate(_open_text(path), start=1):
         if not line.strip():
             continue
@@ -271,7 +275,9 @@ def _read_alb(path: Path) -> Iterator[CorpusRequest]:
             raise CorpusError(f"{where}: not an ALB access log line (expected 'type time elb client ... "
                               f"\"request\" \"user_agent\" ...', got {len(fields)} fields)")
         request_line = fields[12].strip('"').split(" ")
-        if len(request_line) != 3 or request_line[0] == "-":
+        if request_line[0] == "-":
+            continue  # the ALB logs connections that never made a request ("- - -"): nothing to replay
+        if len(request_line) != 3:
             raise CorpusError(f"{where}: request field is not 'METHOD URL PROTOCOL' ({fields[12][:80]})")
         method, url = request_line[0].upper(), request_line[1]
         if method not in METHODS:

@@ -54,12 +54,23 @@ def render(report: dict[str, Any]) -> str:
         f"<div>{report['requests']} requests (each sent twice to each side) · {counts['pass']} routes pass · "
         f"{counts['fail']} fail · {counts['not_covered']} not covered · generated {escape(report['generated_at'])}"
         f" · corpus sha256 {escape(report['corpus_sha256'][:16])}…</div></header><main>",
+        _warmup(report),
         _coverage(report),
     ]
     for route in ordered:
         parts.append(_route(route, by_route.get(route["route"], [])))
     parts.append("</main></body></html>")
     return "\n".join(parts)
+
+
+def _warmup(report: dict[str, Any]) -> str:
+    warm = report.get("warmup") or {}
+    parts = [f"{side}: {int(values['count'])} answers, p50 {values['p50']:.1f} ms, max {values['max']:.1f} ms"
+             for side, values in warm.items() if values]
+    if not parts:
+        return ""
+    return ("<section class=route><h2>Warm-up (kept out of the comparison)</h2><p>"
+            + escape(" · ".join(parts)) + " - a max far above p50 is a cold start.</p></section>")
 
 
 def _coverage(report: dict[str, Any]) -> str:
@@ -132,7 +143,8 @@ def _histogram_svg(histogram: dict[str, Any], width: int = 560, height: int = 12
                         f"height='{bar:.1f}' fill='{COLORS[side]}'><title>{side}: {count} between "
                         f"{edges[index]:.1f} and {edges[index + 1]:.1f} ms</title></rect>")
     labels = "".join(f"<text x='{i * slot:.1f}' y='{height - 4}' font-size='10'>{edges[i]:.1f}</text>"
-                     for i in range(0, bins + 1, max(1, bins // 6)))
+                     for i in range(0, bins - 2, max(1, bins // 6)))
+    labels += f"<text x='{width}' y='{height - 4}' font-size='10' text-anchor='end'>{edges[-1]:.1f} ms</text>"
     legend = "".join(f"<span><i class=sw style='background:{c}'></i>{s}</span>" for s, c in COLORS.items())
     return (f"<div class=legend>{legend} latency histogram (ms, log scale)</div>"
             f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, MapAdapter, Rule
 
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 MAX_UNMATCHED_KEYS = 200
@@ -22,6 +22,7 @@ class RouteTable:
     routes: list[str] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
     _unmatched: set[str] = field(default_factory=set)
+    _adapter: MapAdapter | None = None
 
     @classmethod
     def from_map(cls, url_map: Map) -> RouteTable:
@@ -37,7 +38,9 @@ class RouteTable:
 
     def match(self, method: str, path: str) -> str:
         """The route key, or `METHOD (no route)` style keys kept to a bounded number."""
-        adapter = self.url_map.bind("localhost")
+        if self._adapter is None:
+            self._adapter = self.url_map.bind("localhost")
+        adapter = self._adapter
         try:
             rule, _ = adapter.match(path, method=method, return_rule=True)
         except HTTPException:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import ssl
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from yarl import URL
 
 from ..errors import CliError, ExitStatus
 from .compare import Diff, Response, compare
@@ -86,25 +88,37 @@ class RunResult:
 class Slots:
     """At most `concurrency` requests in flight per side.
 
-    A request's four sends take their four slots together (one condition, no partial holds, so
-    no deadlock) and leave together; each slot is freed as soon as its own answer is read, so a
-    slow answer does not idle the other three connections.
+    A request's four sends take their four slots together (reserved in one step, first come
+    first served, so nobody holds half a set and nothing deadlocks) and leave together; each
+    slot is freed as soon as its own answer is read, so a slow answer does not idle the others.
     """
 
     def __init__(self, concurrency: int) -> None:
         self.free = {"primary": concurrency, "candidate": concurrency}
-        self.changed = asyncio.Condition()
+        self.waiters: deque[asyncio.Future[None]] = deque()
 
     async def take(self) -> None:
-        async with self.changed:
-            await self.changed.wait_for(lambda: min(self.free.values()) >= 2)
-            for side in self.free:
-                self.free[side] -= 2
+        if self.waiters or not self._enough():
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiters.append(waiter)
+            await waiter  # `give` reserved the slots before waking us
+            return
+        self._reserve()
 
-    async def give(self, side: str) -> None:
-        async with self.changed:
-            self.free[side] += 1
-            self.changed.notify_all()
+    def give(self, side: str) -> None:
+        self.free[side] += 1
+        while self.waiters and self._enough():
+            waiter = self.waiters.popleft()
+            if not waiter.done():  # a cancelled waiter gets nothing
+                self._reserve()
+                waiter.set_result(None)
+
+    def _enough(self) -> bool:
+        return min(self.free.values()) >= 2
+
+    def _reserve(self) -> None:
+        for side in self.free:
+            self.free[side] -= 2
 
 
 class RateLimiter:
@@ -231,7 +245,7 @@ class Replay:
         try:
             return await self._send(side, request, tag)
         finally:
-            await self.slots.give(side)
+            self.slots.give(side)
 
     async def _send(self, side: str, request: CorpusRequest, tag: str) -> Response:
         base = getattr(self.options, side).rstrip("/")
@@ -256,13 +270,16 @@ class Replay:
         answer = Response()
         started = time.perf_counter()
         try:
-            async with self.sessions[side].request(method, url, headers=list(headers), data=body,
-                                                   allow_redirects=False) as reply:
+            # encoded=True: the corpus's path and query go out byte for byte, not re-quoted
+            async with self.sessions[side].request(method, URL(url, encoded=True), headers=list(headers),
+                                                   data=body, allow_redirects=False) as reply:
                 answer.status = reply.status
                 answer.headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in reply.raw_headers]
                 await self._read_body(reply, answer)
         except TimeoutError:
             answer.error = f"timeout: no complete answer within {self.options.timeout:g}s"
+        except aiohttp.ClientConnectorCertificateError as error:
+            answer.error = f"TLS certificate rejected ({_reason(error)}); use a URL whose name the certificate covers"
         except aiohttp.ClientSSLError as error:
             answer.error = f"TLS handshake failed ({_reason(error)}); is it plain HTTP? use http://"
         except aiohttp.ClientConnectorError as error:
@@ -342,8 +359,8 @@ def _same_body_diffs(a: Response, b: Response, request: CorpusRequest) -> list[D
     """Bodies identical: only status and headers can vary within the side."""
     if a.status == b.status and a.headers == b.headers:
         return []
-    same = Response(a.status, a.headers, b"", 0), Response(b.status, b.headers, b"", 0)
-    return compare(*same, request.rules)
+    left, right = (Response(r.status, r.headers, b"", 0, _headers=r.header_set()) for r in (a, b))
+    return compare(left, right, request.rules)
 
 
 def _origin(url: str) -> str:

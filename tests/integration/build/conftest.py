@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
-
 from shopbot_cli.build.target import Interpreter, find_interpreter
 from shopbot_cli.main import app
+from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[3]
 runner = CliRunner()

@@ -8,11 +8,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from shopbot_cli.build import package
+from shopbot_cli.build.target import Interpreter, host_arch
 from shopbot_cli.errors import ExitStatus
 
-from .conftest import shopbot_build
+from .conftest import need_312, shopbot_build
 
 SMALL = "six==1.17.0\njmespath==1.1.0\n"
 ZIP = "shopbot-lambda-3.12-x86_64.zip"
@@ -102,8 +102,9 @@ def test_an_oversize_dependency_set_is_an_error_and_writes_nothing(project: Path
 
 def test_an_unresolvable_package_names_itself_and_the_platform(project: Path, build_cache: Path,
                                                                tmp_path: Path) -> None:
-    run = shopbot_build("--arch", "arm64", "--requirements", _lock(tmp_path, "six==1.17.0\nnonexistent-package-xyz==1.0\n"),
-                        "--output", str(tmp_path / "dist"), cwd=project, cache=build_cache)
+    lock = _lock(tmp_path, "six==1.17.0\nnonexistent-package-xyz==1.0\n")
+    run = shopbot_build("--arch", "arm64", "--requirements", lock, "--output", str(tmp_path / "dist"),
+                        cwd=project, cache=build_cache)
     assert run.exit_code == 2
     assert ("no wheel of nonexistent-package-xyz==1.0 for CPython 3.12 on manylinux2014_aarch64"
             in run.stderr.replace("\n", " "))
@@ -116,3 +117,30 @@ def test_manifest_file_is_the_json_output(project: Path, build_cache: Path, tmp_
                         cwd=project, cache=build_cache)
     assert run.exit_code == 0
     assert json.loads((tmp_path / "dist" / ZIP.replace(".zip", ".manifest.json")).read_text()) == run.json
+
+
+def test_verify_catches_an_incomplete_package(project: Path, build_cache: Path, tmp_path: Path,
+                                              py312: Interpreter | None) -> None:
+    need_312(py312)
+    run = shopbot_build("--verify", "--requirements", _lock(tmp_path, SMALL), "--output", str(tmp_path / "dist"),
+                        cwd=project, cache=build_cache)   # no Flask, no serverless-wsgi: cannot serve
+    assert run.exit_code == ExitStatus.DIFFERENCES
+    assert "verify failed: the handler did not run under CPython 3.12" in run.stderr
+    assert "ModuleNotFoundError" in run.stderr
+
+
+def test_another_architecture_still_gets_bytecode_for_its_native_packages(
+    project: Path, build_cache: Path, tmp_path: Path, py312: Interpreter | None
+) -> None:
+    need_312(py312)
+    lock = _lock(tmp_path, "pydantic-core==2.50.5\ntyping-extensions==4.16.0\n")
+    arch = "arm64" if host_arch() == "x86_64" else "x86_64"   # the one whose .so cannot load here
+    run = shopbot_build("--json", "--arch", arch, "--requirements", lock, "--output", str(tmp_path / "dist"),
+                        cwd=project, cache=build_cache)
+    assert run.exit_code == 0, run.stderr
+    with zipfile.ZipFile(tmp_path / "dist" / f"shopbot-lambda-3.12-{arch}.zip") as archive:
+        names = archive.namelist()
+    native = "aarch64" if arch == "arm64" else "x86_64"
+    assert any(name.startswith("pydantic_core/_pydantic_core.") and native in name for name in names)
+    # core_schema loads only once the native module did: traced on this machine's wheels, then compiled
+    assert "pydantic_core/__pycache__/core_schema.cpython-312.pyc" in names

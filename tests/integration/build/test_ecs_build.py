@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from shopbot_cli.errors import ExitStatus
 
 from .conftest import Run, shopbot_build

@@ -102,3 +102,4 @@ def test_verify_runs_the_trimmed_package_isolated(lambda_build: Run, project: Pa
     assert (verify["health_status"], verify["chat_status"]) == (200, 200)
     assert verify["chat_products"] > 0
     assert verify["compiled_at_import"] == 0   # every module the handler loads came with 3.12 bytecode
+    assert "boto3" not in verify["sdk_imported"]  # clients are built on first use, not at cold start

@@ -52,6 +52,6 @@ def test_integration_timeout_answers_503_and_the_function_finishes(emulator_url:
     after = requests.get(f"{url}/pid", timeout=30)
     assert after.status_code == 200
     assert sum("Init Duration" in line for line in lines) == 1  # the same warm worker answered
-    assert sum(line.startswith("REPORT") for line in lines) == 2
+    assert sum("REPORT RequestId" in line for line in lines) == 2
     assert any("integration timeout" in line for line in lines)
     assert not any("Status: timeout" in line for line in lines)  # the function itself did not time out

@@ -3,13 +3,14 @@
 `http://127.0.0.1:PORT/m/<mode>` behaves as one target; `/m/base` is the reference.
 Every mode keeps the pure noise of a real service (a millisecond ISO timestamp, a request
 id in the body and in a header, `Date`) so a test can check noise is not flagged.
-Run: python divergent.py PORT
+Run: python divergent.py PORT [CERT KEY]
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -80,10 +81,15 @@ def _search(mode: str, headers: dict[str, str]) -> web.Response:
 
 
 def main() -> None:
+    """python divergent.py PORT [CERT KEY]: with a certificate, serve HTTPS (self-signed in tests)."""
     app = web.Application()
     app.router.add_route("*", "/m/{mode}/{tail:.*}", handle)
+    context = None
+    if len(sys.argv) == 4:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
     web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None,
-                shutdown_timeout=0.5)
+                shutdown_timeout=0.5, ssl_context=context)
 
 
 if __name__ == "__main__":

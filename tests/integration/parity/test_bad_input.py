@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import free_port
+from tests.support import free_port, stop, wait_for_port
 
 from .conftest import HERE, run_check
 
@@ -74,13 +76,38 @@ def test_not_a_url(tmp_path: Path, url: str) -> None:
 def test_urls_come_from_the_environment_settings(divergent: str, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     settings = tmp_path / "shopbot.toml"
-    settings.write_text(f'[environments.staging]\nalb_url = "{divergent}/m/base"\napi_url = "{divergent}/m/base"\n')
+    gate = tmp_path / "gate" / "staging-parity.json"
+    settings.write_text(f'[environments.staging]\nalb_url = "{divergent}/m/base"\napi_url = "{divergent}/m/base"\n'
+                        f'parity_report = "{gate}"\n')
     monkeypatch.setenv("SHOPBOT_CONFIG", str(settings))
     outcome = run_check(tmp_path / "out", "--env", "staging", "--corpus", CORPUS, "--concurrency", "2")
     assert outcome.exit_code == 0, outcome.output
     assert outcome.report is not None and outcome.report["primary"] == f"{divergent}/m/base"
+    # the environment's parity_report (what `shopbot cutover` reads) is kept current too
+    assert gate.read_text() == (tmp_path / "out" / "parity-report.json").read_text()
+    from shopbot_cli.gates import parity_gate
+    from shopbot_cli.settings import load_settings
+
+    result, _ = parity_gate(load_settings("staging"))
+    assert result.passed, result.detail
 
     settings.write_text('[environments.staging]\nregion = "us-east-1"\n')
     outcome = run_check(tmp_path / "out2", "--env", "staging", "--corpus", CORPUS)
     assert outcome.exit_code == 3
     assert "`alb_url`, `api_url`" in outcome.output
+
+
+def test_untrusted_tls_certificate_exits_2(divergent: str, tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, str(HERE / "divergent.py"), str(port), str(cert), str(key)])
+    try:
+        wait_for_port(port, process=server)
+        outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate",
+                            f"https://127.0.0.1:{port}/m/base", "--corpus", CORPUS)
+    finally:
+        stop(server)
+    assert outcome.exit_code == 2
+    assert f"cannot reach the candidate https://127.0.0.1:{port}/m/base: TLS certificate rejected" in outcome.output

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from shopbot_cli.main import app
+from typer.testing import CliRunner
 
 runner = CliRunner()
 
@@ -49,3 +48,13 @@ def test_compare_without_a_lambda_build_says_what_to_run(tmp_path: Path) -> None
     result = runner.invoke(app, ["build", "--compare", "--output", str(tmp_path)])
     assert result.exit_code == 2
     assert "run `shopbot build --target lambda` first" in result.stderr
+
+
+def test_push_without_a_repository_setting_stops_before_docker(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOPBOT_CONFIG", str(tmp_path / "shopbot.toml"))
+    (tmp_path / "shopbot.toml").write_text('[environments.local]\nregion = "us-east-1"\n')
+    result = runner.invoke(app, ["build", "--target", "ecs", "--push", "--output", str(tmp_path / "dist")])
+    assert result.exit_code == 3
+    assert "has no `ecr_repository`" in result.stderr
+    assert not (tmp_path / "dist").exists()

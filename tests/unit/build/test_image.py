@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from shopbot_cli.build import image
 from shopbot_cli.build.manifest import Archive, Bytecode, Manifest, PackageEntry
 from shopbot_cli.errors import CliError
@@ -49,6 +48,10 @@ def test_context_holds_exactly_what_the_dockerfile_copies(tmp_path: Path) -> Non
     dockerfile = (tmp_path / "ctx" / image.DOCKERFILE).read_text()
     for copied in ("requirements/ecs.txt", "shopbot/", "deploy/ecs/gunicorn.conf.py"):
         assert copied in dockerfile
+    assert "FROM python:${PYTHON_VERSION}-slim" in dockerfile and "ARG PYTHON_VERSION=3.12" in dockerfile
+    assert "\nUSER shopbot\n" in dockerfile                      # never root at run time
+    assert "HEALTHCHECK" in dockerfile and "/health" in dockerfile
+    assert dockerfile.rstrip().endswith('CMD ["gunicorn", "-c", "gunicorn.conf.py", "shopbot.wsgi:app"]')
     image.write_context(REPO, tmp_path / "ctx")  # an earlier context may be replaced
 
 

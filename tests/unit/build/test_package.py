@@ -6,7 +6,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from shopbot_cli.build import package
 from shopbot_cli.build.resolve import explain_pip_failure, unpack_wheel
 from shopbot_cli.build.target import Target
@@ -81,7 +80,7 @@ def test_a_name_from_two_roots_is_refused(tmp_path: Path) -> None:
     for root in ("deps", "service"):
         (tmp_path / root / "shopbot").mkdir(parents=True)
         (tmp_path / root / "shopbot" / "__init__.py").write_text("")
-    with pytest.raises(CliError, match="shopbot/__init__.py comes from two places"):
+    with pytest.raises(CliError, match=r"shopbot/__init__\.py comes from two places"):
         package.entries(tmp_path / "deps", tmp_path / "service")
 
 

@@ -6,7 +6,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from shopbot_cli.build.pins import Pin, canonical, check_runtime_set, read_pins
 from shopbot_cli.build.target import Target, find_interpreter
 from shopbot_cli.errors import CliError
@@ -51,7 +50,7 @@ def test_toolkit_dependencies_in_the_runtime_set_fail_loudly() -> None:
 def test_target_validation() -> None:
     assert Target.parse("3.12", "arm64").platform == "manylinux2014_aarch64"
     assert Target.parse("3.11", "x86_64").slug == "3.11-x86_64"
-    with pytest.raises(CliError, match="unknown --python '3.10'"):
+    with pytest.raises(CliError, match=r"unknown --python '3\.10'"):
         Target.parse("3.10", "x86_64")
     with pytest.raises(CliError, match="unknown --arch 'amd64'"):
         Target.parse("3.12", "amd64")

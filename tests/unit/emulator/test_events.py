@@ -99,3 +99,18 @@ def test_which_content_types_count_as_text() -> None:
     assert not is_text("application/x-www-form-urlencoded")
     assert not is_text("application/octet-stream")
     assert not is_text(None)
+
+
+def test_api_gateway_adds_forwarding_headers_and_drops_hop_by_hop_ones() -> None:
+    headers = [("Host", "h"), ("Connection", "keep-alive"), ("Transfer-Encoding", "chunked"),
+               ("X-Forwarded-For", "198.51.100.7")]
+    event = build_event("POST", "/x", headers, b"abc", request_id="r", source_ip="203.0.113.9",
+                        server_port=3000, trace_id="Root=1-00000000-000000000000000000000000")
+    assert event["headers"] == {
+        "host": "h",
+        "content-length": "3",
+        "x-forwarded-for": "198.51.100.7, 203.0.113.9",
+        "x-forwarded-port": "3000",
+        "x-forwarded-proto": "http",
+        "x-amzn-trace-id": "Root=1-00000000-000000000000000000000000",
+    }

@@ -122,8 +122,11 @@ def test_alb_access_log_plain_and_gzipped(tmp_path: Path) -> None:
         assert first.target == "/api/products/search?q=a" and first.route == "GET /api/products/search"
         assert ("User-Agent", "curl/8.4.0") in first.headers
         assert second.route == "GET /api/chat/<session_id>" and second.session_id == "abcdefgh12"
+    with_failed_handshake = tmp_path / "handshake.log"
+    with_failed_handshake.write_text(lines[0] + "\n" + ALB_LINE.format(type="https", request="- - -") + "\n")
+    assert len(list(read_corpus(with_failed_handshake))) == 1
     bad = tmp_path / "bad.log"
-    bad.write_text(lines[0] + "\n" + ALB_LINE.format(type="http", request="- - -") + "\n")
+    bad.write_text(lines[0] + "\n" + ALB_LINE.format(type="http", request="GET /only-two") + "\n")
     with pytest.raises(CorpusError, match=r"bad.log:2: request field is not 'METHOD URL PROTOCOL'"):
         list(read_corpus(bad))
 
