@@ -105,12 +105,16 @@ class Demo:
         else:
             self.ui.info("   skipped (--skip-build)")
 
-        self.stage(3, "Put the service's secrets in Secrets Manager (shopbot secrets sync)")
+        self.stage(3, "Secrets into Secrets Manager, the zip onto the function (secrets sync, deploy)")
         (self.workdir / ".env").write_text("".join(f"{k}={v}\n" for k, v in DEMO_SECRET.items()))
         self.shopbot("secrets-sync", "secrets", "sync", "--from", ".env", "--yes")
         secret_arn = clients.client("secretsmanager").describe_secret(SecretId=stack_parts.SECRET_NAME)["ARN"]
         stack_parts.create_targets(clients, secret_arn, sorted(DEMO_SECRET))
         self.shopbot("secrets-check", "secrets", "check")
+        package = self.workdir / "dist" / "shopbot-lambda-3.12-x86_64.zip"
+        if package.is_file():
+            self.ui.info("   ship the verified zip to the function (the local AWS stores it; it runs nothing):")
+            self.shopbot("deploy", "deploy", "--target", "lambda", "--package", str(package), "--yes")
 
         self.stage(4, "Run the service on both targets, reading that secret")
         self.start_targets(clients)
