@@ -28,7 +28,8 @@ def parity_check(
     candidate: Annotated[str | None, typer.Option(
         help="Candidate (API Gateway/Lambda) base URL (default: the environment's api_url).")] = None,
     corpus: Annotated[list[Path] | None, typer.Option(
-        "--corpus", help="YAML/JSON/JSONL corpus, HAR file or ALB access log (.gz ok); repeatable. "
+        "--corpus", help="YAML/JSON/JSONL corpus, HAR file, ALB access log (.gz ok) or a folder of them; "
+        "repeatable. "
         "Default: a smoke corpus from the service's route table.")] = None,
     concurrency: Annotated[int, typer.Option(help="Requests in flight per side.")] = 16,
     rate: Annotated[float | None, typer.Option(help="Max requests per second per side.")] = None,

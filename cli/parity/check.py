@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import CliError, ExitStatus
-from .corpus import CorpusRequest, corpus_digest, iter_corpora, validate_corpora
+from .corpus import CorpusRequest, corpus_digest, expand_paths, iter_corpora, validate_corpora
 from .latency import Budget
 from .report_html import write_html
 from .report_json import build_report, write_json
@@ -55,8 +55,9 @@ def run_parity(primary: str, candidate: str, corpus: Sequence[Path] | None = Non
         table, note = service_route_table()
     requests: Any
     if corpus:
-        total, digest = validate_corpora(corpus)
-        requests = iter_corpora(corpus, table)
+        corpus_files = expand_paths(corpus)
+        total, digest = validate_corpora(corpus_files)
+        requests = iter_corpora(corpus_files, table)
     else:
         if table is None:
             raise CliError(f"no --corpus given and the service's route table is unavailable ({note}); "

@@ -322,6 +322,20 @@ def side_session(session_id: str, tag: str) -> str:
 # --------------------------------------------------------------------------- many files
 
 
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files as given; a folder stands for every file under it (ALB writes one .log.gz per 5 minutes)."""
+    expanded: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            if not found:
+                raise CorpusError(f"{path}: folder has no corpus files")
+            expanded.extend(found)
+        else:
+            expanded.append(path)
+    return expanded
+
+
 def iter_corpora(paths: Sequence[Path], table: RouteTable | None) -> Iterator[CorpusRequest]:
     for path in paths:
         for request in read_corpus(path):

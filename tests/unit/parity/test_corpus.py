@@ -12,6 +12,7 @@ from flask import Flask
 from shopbot_cli.parity.corpus import (
     CorpusError,
     assign_route,
+    expand_paths,
     iter_corpora,
     read_corpus,
     side_session,
@@ -166,3 +167,18 @@ def test_unmatched_paths_are_kept_but_bounded() -> None:
     for i in range(300):
         routes.match("GET", f"/x/{i}")
     assert routes.match("GET", "/x/9999") == "GET (other unmatched paths)"
+
+
+def test_a_folder_of_alb_logs_is_read_file_by_file(tmp_path: Path) -> None:
+    folder = tmp_path / "AWSLogs" / "123456789012" / "elasticloadbalancing" / "us-east-2" / "2026" / "11" / "25"
+    folder.mkdir(parents=True)
+    for minute in ("1000", "1005"):
+        line = ALB_LINE.format(type="https", request=f"GET https://shop.example.com:443/health?m={minute} HTTP/1.1")
+        (folder / f"123456789012_elasticloadbalancing_us-east-2_app.shop_2026112{minute}Z.log.gz").write_bytes(
+            gzip.compress(line.encode() + b"\n"))
+    files = expand_paths([tmp_path / "AWSLogs"])
+    assert [r.target for r in iter_corpora(files, None)] == ["/health?m=1000", "/health?m=1005"]
+    assert validate_corpora(files)[0] == 2
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError, match="folder has no corpus files"):
+        expand_paths([tmp_path / "empty"])
