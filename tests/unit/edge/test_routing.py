@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from shopbot_cli.edge.routing import origin_for, origin_url
 
 

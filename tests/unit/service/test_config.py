@@ -6,21 +6,15 @@ import tempfile
 
 import pytest
 
-from shopbot.config import (
-    ConfigError,
-    DevelopmentConfig,
-    LambdaConfig,
-    ProductionConfig,
-    TestingConfig,
-    get_config,
-)
+from shopbot import config as configs
+from shopbot.config import ConfigError, DevelopmentConfig, LambdaConfig, ProductionConfig, get_config
 
 
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
         ({}, DevelopmentConfig),
-        ({"APP_ENV": "testing"}, TestingConfig),
+        ({"APP_ENV": "testing"}, configs.TestingConfig),
         ({"APP_ENV": "production"}, ProductionConfig),
         ({"FLASK_ENV": "lambda"}, LambdaConfig),
         ({"APP_ENV": "production", "FLASK_ENV": "lambda"}, ProductionConfig),
