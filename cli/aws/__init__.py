@@ -74,7 +74,8 @@ def aws_errors(doing: str) -> Iterator[None]:
         raise CliError(f"{doing}: cannot reach AWS at {getattr(error, 'kwargs', {}).get('endpoint_url', '?')}"
                        " (check the network or AWS_ENDPOINT_URL)") from error
     except botocore.exceptions.HTTPClientError as error:  # read timeouts, dropped connections
-        raise CliError(f"{doing}: network error talking to AWS ({type(error).__name__}); run the same command again") from error
+        kind = type(error).__name__
+        raise CliError(f"{doing}: network error talking to AWS ({kind}); run the same command again") from error
     except botocore.exceptions.ClientError as error:
         code = error_code(error)
         message = error.response.get("Error", {}).get("Message", "")
