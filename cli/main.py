@@ -84,13 +84,7 @@ def root(
 
 def _register_commands() -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"{__package__}.commands.{name}")
-        except ModuleNotFoundError as error:
-            if error.name == f"{__package__}.commands.{name}":
-                continue  # that command group has not landed yet
-            raise
-        module.register(app)
+        importlib.import_module(f"{__package__}.commands.{name}").register(app)
 
 
 _register_commands()

@@ -25,6 +25,7 @@ from .errors import ConfigError
 
 SETTINGS_FILE = "shopbot.toml"
 DEFAULT_ENV = "local"
+DEFAULTS = "(defaults)"
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Settings:
     """One environment's settings. Every field is optional until a command needs it."""
 
     name: str = DEFAULT_ENV
-    source: str = "(defaults)"
+    source: str = "(defaults)"  # DEFAULTS, or the settings file's path
     # AWS
     region: str | None = None
     profile: str | None = None
@@ -79,10 +80,12 @@ class Settings:
         """Stop with one line naming every setting this command needs but lacks."""
         missing = [name for name in names if getattr(self, name) in (None, "", [])]
         if missing:
-            flags = ", ".join(f"`{name}`" for name in missing)
+            names = ", ".join(f"`{name}`" for name in missing)
+            where = SETTINGS_FILE if self.source == DEFAULTS else self.source
+            found = "" if self.source != DEFAULTS else f" (no {SETTINGS_FILE} was found: create one)"
             raise ConfigError(
-                f"environment '{self.name}' has no {flags}: set it under "
-                f"[environments.{self.name}] in {self.source} or pass it as a flag"
+                f"environment '{self.name}' has no {names}: set them under "
+                f"[environments.{self.name}] in {where}{found}"
             )
 
 
