@@ -101,7 +101,10 @@ class Demo:
 
         self.stage(2, "Build the Lambda package (shopbot build)")
         if self.options.build:
-            self.shopbot("build", "build", "--target", "lambda", "--verify", "--output", "dist", allowed=(0, 7))
+            code = self.shopbot("build", "build", "--target", "lambda", "--verify", "--output", "dist",
+                                allowed=(0, 1, 2, 7))
+            if code not in (0, 7):  # 7: built, but no Python 3.12 here to verify it with
+                self.ui.warn("the build failed (see above; offline?): the demo goes on without a package")
         else:
             self.ui.info("   skipped (--skip-build)")
 
