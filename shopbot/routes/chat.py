@@ -21,6 +21,7 @@ from ..extensions import components
 bp = Blueprint("chat", __name__)
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 LAMBDA_SAFETY_SECONDS = 1.0  # leave time to answer before Lambda kills the invocation
+API_GATEWAY_TIMEOUT_SECONDS = 30.0  # HTTP API's hard integration timeout: never plan past it
 
 
 @bp.post("/api/chat")
@@ -94,7 +95,8 @@ def _client_address() -> str:
 
 def _deadline() -> float:
     """When the bot must stop trying: the configured budget, or less if Lambda has less left."""
-    budget = float(current_app.config["REQUEST_DEADLINE_SECONDS"])
+    budget = min(float(current_app.config["REQUEST_DEADLINE_SECONDS"]),
+                 API_GATEWAY_TIMEOUT_SECONDS - LAMBDA_SAFETY_SECONDS)
     lambda_context = request.environ.get("serverless.context")
     remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
     if callable(remaining):

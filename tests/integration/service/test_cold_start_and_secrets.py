@@ -50,8 +50,13 @@ def test_secret_is_loaded_lazily_once_and_environment_wins(
     app = make_app("lambda", SECRETS_MANAGER_SECRET="flean-services/shopbot", CONTEXT_MAX_TURNS="8")
     parts = app.extensions["shopbot"]
     assert parts._context is None  # nothing built at start-up on Lambda
-    with caplog.at_level(logging.DEBUG, logger="shopbot"):
-        answer = app.test_client().post("/api/chat", json={"message": "socks", "session_id": "secret-session"})
+    service_log = logging.getLogger("shopbot")  # it does not propagate: listen on it directly
+    service_log.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="shopbot"):
+            answer = app.test_client().post("/api/chat", json={"message": "socks", "session_id": "secret-session"})
+    finally:
+        service_log.removeHandler(caplog.handler)
     assert answer.status_code == 200 and answer.json["context_available"] is True
     assert parts.config.redis_url == redis_url  # the store was built from the secret's value
     assert parts.config.context_max_turns == 8
@@ -107,3 +112,23 @@ def test_lambda_answers_use_the_remaining_time_as_deadline(make_app: AppFactory)
     response = handler(http_api_event("POST", "/api/chat", headers={"content-type": "application/json"},
                                       body=json.dumps({"message": "socks"})), context)
     assert response["statusCode"] == 200  # the offline responder needs no time budget
+
+
+@pytest.mark.parametrize("sdk_present", [True, False], ids=["xray-sdk", "no-xray-sdk"])
+def test_opt_in_tracing(sdk_present: bool) -> None:
+    block = "" if sdk_present else "import sys; sys.modules['aws_xray_sdk'] = None\n"
+    code = (
+        block + "import shopbot.lambda_handler as lh\n"
+        "from tests.apigw_events import FakeLambdaContext, http_api_event\n"
+        "print('traced', hasattr(lh.handler, '__wrapped__'))\n"
+        "print(lh.handler(http_api_event('GET', '/health'), FakeLambdaContext())['statusCode'])\n"
+    )
+    env = clean_env(SHOPBOT_TRACING="true", AWS_LAMBDA_FUNCTION_NAME="shopbot-service", PYTHONPATH=".",
+                    POWERTOOLS_TRACE_DISABLED="false")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "200"
+    assert f"traced {sdk_present}" in lines  # traced only when the SDK is there
+    said = "aws-xray-sdk is not in the package" in result.stdout + result.stderr
+    assert said is not sdk_present
