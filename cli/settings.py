@@ -80,11 +80,11 @@ class Settings:
         """Stop with one line naming every setting this command needs but lacks."""
         missing = [name for name in names if getattr(self, name) in (None, "", [])]
         if missing:
-            names = ", ".join(f"`{name}`" for name in missing)
+            listed = ", ".join(f"`{name}`" for name in missing)
             where = SETTINGS_FILE if self.source == DEFAULTS else self.source
             found = "" if self.source != DEFAULTS else f" (no {SETTINGS_FILE} was found: create one)"
             raise ConfigError(
-                f"environment '{self.name}' has no {names}: set them under "
+                f"environment '{self.name}' has no {listed}: set them under "
                 f"[environments.{self.name}] in {where}{found}"
             )
 
