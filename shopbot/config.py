@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 
 class ConfigError(ValueError):
@@ -82,17 +82,17 @@ class Config:
     rate_limit_per_minute: int = 0          # per session id; 0 = off
     # Conversation context
     redis_url: str | None = None
-    redis_password: str | None = None
+    redis_password: str | None = field(default=None, repr=False)  # secrets stay out of repr/logs
     redis_timeout_seconds: float = 0.5
     context_ttl_seconds: int = 86_400
     context_max_turns: int = 40
     # Product search
     elasticsearch_url: str | None = None
-    elasticsearch_api_key: str | None = None
+    elasticsearch_api_key: str | None = field(default=None, repr=False)
     elasticsearch_index: str = "products"
     search_timeout_seconds: float = 2.0
     # The bot
-    anthropic_api_key: str | None = None
+    anthropic_api_key: str | None = field(default=None, repr=False)
     anthropic_base_url: str | None = None
     anthropic_model: str = "claude-sonnet-5-5"
     anthropic_max_tokens: int = 1024
@@ -139,14 +139,6 @@ class Config:
             eager_init=_bool(env, "EAGER_INIT", False),
             instance_path=tempfile.gettempdir() if cls.name == "lambda" else None,
         )
-
-    def public_view(self) -> dict[str, Any]:
-        """Settings with secret values masked (for logs and debugging)."""
-        secret = {"redis_password", "elasticsearch_api_key", "anthropic_api_key"}
-        return {
-            f.name: ("***" if f.name in secret and getattr(self, f.name) else getattr(self, f.name))
-            for f in fields(self)
-        }
 
 
 @dataclass

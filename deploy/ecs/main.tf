@@ -312,7 +312,7 @@ resource "aws_ecs_task_definition" "service" {
       image                  = local.image
       essential              = true
       readonlyRootFilesystem = true
-      user                   = "1000:1000"
+      user                   = "10001:10001" # the non-root user deploy/ecs/Dockerfile creates
       portMappings = [
         { containerPort = var.container_port, protocol = "tcp" }
       ]

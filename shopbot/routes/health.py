@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
@@ -19,14 +20,8 @@ def health() -> dict[str, str]:
 
 @bp.get("/health/ready")
 def ready() -> tuple[Response, int]:
-    checks: dict[str, str] = {}
     parts = components()
-    for name in ("context", "search"):
-        try:
-            parts.context.ping() if name == "context" else parts.search.ping()
-            checks[name] = "ok"
-        except ShopbotError as error:
-            checks[name] = error.message
+    checks = {"context": _check(lambda: parts.context.ping()), "search": _check(lambda: parts.search.ping())}
     failed = [name for name, result in checks.items() if result != "ok"]
     if failed:
         body: dict[str, Any] = {
@@ -35,3 +30,12 @@ def ready() -> tuple[Response, int]:
         }
         return jsonify(body), 503
     return jsonify(status="ready", checks=checks), 200
+
+
+def _check(ping: Callable[[], None]) -> str:
+    """"ok", or what went wrong (building the component counts: it may load a secret)."""
+    try:
+        ping()
+    except ShopbotError as error:
+        return error.message
+    return "ok"
