@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-API_KEY = "sk-ant-fake-0123456789abcdef"
+API_KEY = "fake-anthropic-key.0123456789abcdef"  # not a real key shape on purpose
 
 
 @dataclass(frozen=True)

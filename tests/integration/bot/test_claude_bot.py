@@ -239,7 +239,7 @@ def test_an_empty_answer_is_an_upstream_error(fake_anthropic: FakeAnthropic, mak
         make_bot().reply("hello", [], in_seconds(10))
 
 
-CANARY = "sk-ant-canary-5f0c1e2d9b8a7f6e"
+CANARY = "canary.secret.5f0c1e2d9b8a7f6e"
 
 
 @pytest.mark.parametrize(

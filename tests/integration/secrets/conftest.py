@@ -25,7 +25,7 @@ from typer.testing import CliRunner, Result
 
 SECRET = "flean-services/shopbot"
 REGION = "us-east-1"
-CANARY = "sk-ant-canary-7f3d9c2e41b8a6d0f5e3"
+CANARY = "canary.secret.7f3d9c2e41b8a6d0f5e3"
 
 
 @dataclass

@@ -8,7 +8,7 @@ import logging
 import pytest
 from shopbot_cli.masking import fingerprint, install_log_redaction, mask
 
-VALUE = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"
+VALUE = "test.value.api03.abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"
 
 
 def test_mask_shows_length_and_short_fingerprint_only() -> None:
