@@ -79,14 +79,13 @@ class Ledger:
 
     def _read(self) -> tuple[list[dict[str, Any]], str | None]:
         where = f"s3://{self.location.bucket}/{self.location.key}"
-        try:
-            with aws_errors(f"reading the ledger {where}"):
+        with aws_errors(f"reading the ledger {where}"):
+            try:
                 response = self.s3.get_object(Bucket=self.location.bucket, Key=self.location.key)
-        except Exception as error:
-            cause = error.__cause__
-            if isinstance(cause, botocore.exceptions.ClientError) and error_code(cause) in {"NoSuchKey", "404"}:
-                return [], None
-            raise
+            except botocore.exceptions.ClientError as error:
+                if error_code(error) in {"NoSuchKey", "404"}:
+                    return [], None  # no entry yet
+                raise
         try:
             document = json.loads(response["Body"].read())
             entries = document["entries"]

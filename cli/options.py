@@ -26,11 +26,16 @@ def set_root_defaults(env: str | None, config: Path | None) -> None:
     _root["config"] = config
 
 
+def root_choice() -> tuple[str | None, Path | None]:
+    """The `--env` and `--config` given before the command (`shopbot --env prod settings ...`)."""
+    env, config = _root["env"], _root["config"]
+    return (env if isinstance(env, str) else None, config if isinstance(config, Path) else None)
+
+
 def command_settings(env: str | None = None, json_out: bool = False, yes: bool = False) -> Settings:
     """Apply the command's --json/--yes and load the environment's settings."""
     ui = get_ui()
     ui.json_mode = ui.json_mode or json_out
     ui.assume_yes = ui.assume_yes or yes
-    chosen = env or _root["env"]
-    config = _root["config"]
-    return load_settings(chosen if isinstance(chosen, str) else None, config if isinstance(config, Path) else None)
+    root_env, root_config = root_choice()
+    return load_settings(env or root_env, root_config)

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import CliError
-from ..options import EnvOption, JsonOption, command_settings
+from ..options import EnvOption, JsonOption, command_settings, root_choice
 from ..settings import SETTINGS_FILE, find_settings_file
 from ..settings_import import import_into, read_outputs
 from ..ui import get_ui
@@ -38,10 +38,11 @@ def import_terraform(
     imported = read_outputs(outputs)
     if not imported.values:
         raise CliError(f"no shopbot settings in {', '.join(map(str, outputs))}: expected an output `shopbot_settings`")
-    name = env or imported.env
+    root_env, root_config = root_choice()
+    name = env or root_env or imported.env
     if not name:
         raise CliError("the outputs name no environment: pass --env NAME")
-    target = file or find_settings_file() or Path(SETTINGS_FILE)
+    target = file or root_config or find_settings_file() or Path(SETTINGS_FILE)
     changes = import_into(target, name, imported.values)
     for skipped in imported.skipped:
         ui.warn(f"output '{skipped}' is sensitive: not written")

@@ -112,6 +112,17 @@ def test_new_environment_and_new_file(workdir: Path) -> None:
     assert load_settings("staging", workdir / "shopbot.toml").region == "ap-south-1"
 
 
+def test_root_env_and_config_choose_the_environment_and_file(workdir: Path) -> None:
+    other = workdir / "other.toml"
+
+    result = run("--env", "qa", "--config", str(other), "settings", "import-terraform",
+                 str(write(workdir / "l.json", LAMBDA)))
+
+    assert result.exit_code == 0, result.stderr
+    assert load_settings("qa", other).lambda_function == "shopbot-service-production"
+    assert "qa" not in tomllib.loads((workdir / "shopbot.toml").read_text())["environments"]
+
+
 def test_sensitive_outputs_are_never_written(workdir: Path) -> None:
     document = {**LAMBDA, "db_password": {"sensitive": True, "type": "string", "value": "canary-7f3d9c2e"}}
 
