@@ -15,9 +15,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from shopbot_cli.build.lambda_package import LambdaBuild, build_lambda_package, prepare
-from shopbot_cli.build.pins import SDK_PACKAGES, read_pins
-from shopbot_cli.build.target import Interpreter, find_interpreter
+from shopbot_cli.package.lambda_package import LambdaBuild, build_lambda_package, prepare
+from shopbot_cli.package.pins import SDK_PACKAGES, read_pins
+from shopbot_cli.package.target import Interpreter, find_interpreter
 from shopbot_cli.ui import UI
 
 REPO = Path(__file__).resolve().parents[1]

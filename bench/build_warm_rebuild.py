@@ -17,7 +17,7 @@ from pathlib import Path
 
 from _build_packages import QUIET, REPO, interpreter_312, lambda_build, scratch
 from _common import alternate
-from shopbot_cli.build.lambda_package import build_lambda_package
+from shopbot_cli.package.lambda_package import build_lambda_package
 
 
 def main() -> None:

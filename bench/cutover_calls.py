@@ -31,8 +31,8 @@ import boto3
 from moto.server import ThreadedMotoServer
 from rich.console import Console
 from shopbot_cli.aws import AwsClients
-from shopbot_cli.cutover_flow import Options, run_cutover
-from shopbot_cli.settings import Settings
+from shopbot_cli.cutover.flow import Options, run_cutover
+from shopbot_cli.settings.environments import Settings
 from shopbot_cli.ui import UI
 
 from tests.unit.cutover.sample import ALB, API, distribution_config

@@ -23,9 +23,9 @@ import boto3
 from moto.server import ThreadedMotoServer
 from rich.console import Console
 from shopbot_cli.aws import AwsClients
-from shopbot_cli.secret_sources import LocalSecrets
-from shopbot_cli.secrets_ops import sync_secret
-from shopbot_cli.settings import Settings
+from shopbot_cli.secrets.ops import sync_secret
+from shopbot_cli.secrets.sources import LocalSecrets
+from shopbot_cli.settings.environments import Settings
 from shopbot_cli.ui import UI
 
 SETTINGS = Settings(region="us-east-1", secret_name="bench/shopbot", required_secret_keys=["ANTHROPIC_API_KEY"])

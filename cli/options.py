@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .settings import Settings, load_settings
+from .settings.environments import Settings, load_settings
 from .ui import get_ui
 
 EnvOption = Annotated[

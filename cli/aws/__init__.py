@@ -17,7 +17,7 @@ import botocore.config
 import botocore.exceptions
 
 from ..errors import AwsError, CliError, ConflictError
-from ..settings import Settings
+from ..settings.environments import Settings
 
 RETRY_CONFIG = botocore.config.Config(
     retries={"mode": "standard", "max_attempts": 5},

@@ -19,7 +19,7 @@ from typing import Any
 import botocore.exceptions
 
 from ..errors import AwsError, CliError, ConfigError, ConflictError
-from ..masking import install_log_redaction
+from ..secrets.masking import install_log_redaction
 from . import AwsClients, aws_errors, error_code
 
 CURRENT = "AWSCURRENT"

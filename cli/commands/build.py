@@ -14,15 +14,15 @@ import typer
 import shopbot
 
 from ..aws import AwsClients, aws_errors
-from ..build import image
-from ..build.lambda_package import LambdaBuild, build_lambda_package, verify_lambda_package
-from ..build.manifest import Manifest, git_commit, read_manifest, write_json
-from ..build.package import MB
-from ..build.pins import read_pins
-from ..build.target import Target
 from ..errors import CliError, ExitStatus
 from ..options import EnvOption, JsonOption, command_settings
-from ..settings import Settings
+from ..package import image
+from ..package.archive import MB
+from ..package.lambda_package import LambdaBuild, build_lambda_package, verify_lambda_package
+from ..package.manifest import Manifest, git_commit, read_manifest, write_json
+from ..package.pins import read_pins
+from ..package.target import Target
+from ..settings.environments import Settings
 from ..ui import UI, get_ui
 
 TARGETS = ("lambda", "ecs")

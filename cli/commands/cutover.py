@@ -1,7 +1,7 @@
 """`shopbot cutover`, `shopbot rollback`, `shopbot status`: thin Typer commands.
 
-Each parses its options and calls one function (`cutover_flow`, `canary`, `watch`,
-`cutover_status`); the returned dict is what `--json` prints.
+Each parses its options and calls one function (`cutover/`: `flow`, `canary`, `watch`,
+`status`); the returned dict is what `--json` prints.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from typing import Annotated, Any
 
 import typer
 
-from ..canary import run_canary, run_promote
-from ..cutover import TARGETS
-from ..cutover_flow import Options, run_cutover, run_rollback
-from ..cutover_status import read_status
+from ..cutover.canary import run_canary, run_promote
+from ..cutover.flow import Options, run_cutover, run_rollback
+from ..cutover.planning import TARGETS
+from ..cutover.status import read_status
+from ..cutover.watch import check_watch, run_watch
 from ..errors import CliError
 from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings
 from ..ui import get_ui
-from ..watch import check_watch, run_watch
 
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Skip a failing gate / accept drift (the ledger records it).")

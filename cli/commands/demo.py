@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..demo import DemoOptions, run_demo
+from ..demo.tour import DemoOptions, run_demo
 from ..options import JsonOption
 from ..ui import get_ui
 

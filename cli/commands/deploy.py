@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from ..aws import AwsClients
-from ..deploy_ecs import EcsRequest, run_ecs_deploy
-from ..deploy_lambda import DEFAULT_PACKAGE, LambdaRequest, load_package, run_lambda_deploy
+from ..deploy.ecs import EcsRequest, run_ecs_deploy
+from ..deploy.lambda_ import DEFAULT_PACKAGE, LambdaRequest, load_package, run_lambda_deploy
 from ..errors import CliError
 from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings
 from ..ui import get_ui

@@ -1,4 +1,4 @@
-"""`shopbot secrets diff|sync|pull|rollback|check`: thin Typer commands over `secrets_ops`.
+"""`shopbot secrets diff|sync|pull|rollback|check`: thin Typer commands over `secrets/` (ops, check, sources).
 
 Each parses its options, calls one function and renders the result (masked values only).
 `make_clients` is the one seam tests use to reach the clients a command builds.
@@ -15,10 +15,10 @@ import typer
 from ..aws import AwsClients
 from ..errors import CliError, ExitStatus
 from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings
-from ..secret_sources import load_source
-from ..secrets_check import check_wiring
-from ..secrets_ops import Change, SecretDiff, diff_secret, pull_secret, rollback_secret, sync_secret
-from ..settings import Settings
+from ..secrets.check import check_wiring
+from ..secrets.ops import Change, SecretDiff, diff_secret, pull_secret, rollback_secret, sync_secret
+from ..secrets.sources import load_source
+from ..settings.environments import Settings
 from ..ui import get_ui
 
 make_clients: Callable[[Settings], AwsClients] = AwsClients

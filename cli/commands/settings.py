@@ -11,8 +11,8 @@ from rich.markup import escape
 
 from ..errors import CliError
 from ..options import EnvOption, JsonOption, command_settings, root_choice
-from ..settings import SETTINGS_FILE, find_settings_file
-from ..settings_import import import_into, read_outputs
+from ..settings.environments import SETTINGS_FILE, find_settings_file
+from ..settings.terraform import import_into, read_outputs
 from ..ui import get_ui
 
 settings_app = typer.Typer(help="Read and fill shopbot.toml.", no_args_is_help=True)

@@ -25,9 +25,9 @@ import pytest
 import requests
 from rich.console import Console
 from shopbot_cli.aws import AwsClients
-from shopbot_cli.cutover_flow import Options
-from shopbot_cli.ledger import Ledger, LedgerLocation
-from shopbot_cli.settings import Settings
+from shopbot_cli.cutover.flow import Options
+from shopbot_cli.cutover.ledger import Ledger, LedgerLocation
+from shopbot_cli.settings.environments import Settings
 from shopbot_cli.ui import UI
 from werkzeug.serving import BaseWSGIServer, make_server
 

@@ -16,8 +16,8 @@ import botocore.session
 import pytest
 from botocore.stub import ANY, Stubber
 from shopbot_cli.aws import AwsClients
-from shopbot_cli.canary import run_canary, run_promote
-from shopbot_cli.cutover_flow import run_cutover, run_rollback
+from shopbot_cli.cutover.canary import run_canary, run_promote
+from shopbot_cli.cutover.flow import run_cutover, run_rollback
 from shopbot_cli.errors import CliError
 
 from tests.integration.cutover.conftest import Stage

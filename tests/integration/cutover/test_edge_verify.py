@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from shopbot_cli.edge_verify import verify_edge
+from shopbot_cli.cutover.edge_verify import verify_edge
 
 
 def _server(next_target: Callable[[], str]) -> ThreadingHTTPServer:

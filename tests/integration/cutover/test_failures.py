@@ -14,9 +14,9 @@ import boto3
 import botocore.exceptions
 import pytest
 import requests
-from shopbot_cli.cutover import redacted
-from shopbot_cli.cutover_flow import run_cutover, run_rollback
-from shopbot_cli.cutover_status import read_status
+from shopbot_cli.cutover.flow import run_cutover, run_rollback
+from shopbot_cli.cutover.planning import redacted
+from shopbot_cli.cutover.status import read_status
 from shopbot_cli.errors import Aborted, CliError, ConflictError, ExitStatus
 
 from tests.integration.cutover.conftest import Stage, live_config

@@ -12,9 +12,9 @@ from typing import Any
 
 import boto3
 import requests
-from shopbot_cli.cutover import redacted
-from shopbot_cli.cutover_flow import run_cutover, run_rollback
-from shopbot_cli.cutover_status import read_status
+from shopbot_cli.cutover.flow import run_cutover, run_rollback
+from shopbot_cli.cutover.planning import redacted
+from shopbot_cli.cutover.status import read_status
 
 from tests.integration.cutover.conftest import Edge, Stage, live_config
 from tests.unit.cutover.sample import ALB, API, GROUP, TAGS, without_origins

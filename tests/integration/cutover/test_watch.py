@@ -14,10 +14,10 @@ import botocore.session
 import pytest
 from botocore.stub import ANY, Stubber
 from shopbot_cli.aws import AwsClients
-from shopbot_cli.cutover_flow import run_cutover
+from shopbot_cli.cutover.flow import run_cutover
+from shopbot_cli.cutover.watch import run_watch
 from shopbot_cli.errors import CliError, ConfigError, ExitStatus
-from shopbot_cli.settings import Settings
-from shopbot_cli.watch import run_watch
+from shopbot_cli.settings.environments import Settings
 
 from tests.integration.cutover.conftest import Stage, create_distribution
 from tests.unit.cutover.sample import ALB, API

@@ -15,8 +15,8 @@ from typing import Any
 
 import boto3
 import pytest
-from shopbot_cli.build.manifest import Archive, Bytecode, Manifest, write_manifest, zip_digests
 from shopbot_cli.main import app
+from shopbot_cli.package.manifest import Archive, Bytecode, Manifest, write_manifest, zip_digests
 from shopbot_cli.ui import UI, set_ui
 from typer.testing import CliRunner, Result
 

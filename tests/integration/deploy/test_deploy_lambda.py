@@ -8,10 +8,10 @@ from typing import Any
 
 import boto3
 import pytest
-from shopbot_cli import deploy_lambda
 from shopbot_cli.aws import AwsClients
-from shopbot_cli.deploy_lambda import LambdaRequest, load_package, run_lambda_deploy
-from shopbot_cli.settings import load_settings
+from shopbot_cli.deploy import lambda_ as deploy_lambda
+from shopbot_cli.deploy.lambda_ import LambdaRequest, load_package, run_lambda_deploy
+from shopbot_cli.settings.environments import load_settings
 from shopbot_cli.ui import UI
 
 from .conftest import ARTIFACTS, FUNCTION, Stack, run, run_json, sha256_b64

@@ -85,8 +85,8 @@ def test_urls_come_from_the_environment_settings(divergent: str, tmp_path: Path,
     assert outcome.report is not None and outcome.report["primary"] == f"{divergent}/m/base"
     # the environment's parity_report (what `shopbot cutover` reads) is kept current too
     assert gate.read_text() == (tmp_path / "out" / "parity-report.json").read_text()
-    from shopbot_cli.gates import parity_gate
-    from shopbot_cli.settings import load_settings
+    from shopbot_cli.cutover.gates import parity_gate
+    from shopbot_cli.settings.environments import load_settings
 
     result, _ = parity_gate(load_settings("staging"))
     assert result.passed, result.detail

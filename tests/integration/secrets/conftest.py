@@ -19,7 +19,7 @@ from botocore.compat import HTTPHeaders
 from shopbot_cli.aws import AwsClients
 from shopbot_cli.commands import secrets as secrets_command
 from shopbot_cli.main import app
-from shopbot_cli.settings import Settings
+from shopbot_cli.settings.environments import Settings
 from shopbot_cli.ui import UI, set_ui
 from typer.testing import CliRunner, Result
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from shopbot_cli.aws import AwsClients
 from shopbot_cli.errors import CliError
-from shopbot_cli.secret_sources import LocalSecrets
-from shopbot_cli.secrets_ops import diff_secret, pull_secret, rollback_secret, sync_secret
-from shopbot_cli.settings import load_settings
+from shopbot_cli.secrets.ops import diff_secret, pull_secret, rollback_secret, sync_secret
+from shopbot_cli.secrets.sources import LocalSecrets
+from shopbot_cli.settings.environments import load_settings
 from shopbot_cli.ui import UI
 from typer.testing import Result
 

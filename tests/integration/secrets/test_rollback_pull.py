@@ -9,7 +9,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 from shopbot_cli.errors import ExitStatus
-from shopbot_cli.secret_sources import load_dotenv_file
+from shopbot_cli.secrets.sources import load_dotenv_file
 
 from .conftest import SECRET, Cli, current, version_count, write_env
 

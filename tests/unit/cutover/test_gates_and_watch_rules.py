@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from shopbot_cli.cutover.gates import GateResult, enforce, parity_gate
+from shopbot_cli.cutover.watch import evaluate, parse_duration
 from shopbot_cli.errors import CliError, ExitStatus
-from shopbot_cli.gates import GateResult, enforce, parity_gate
-from shopbot_cli.settings import Settings
-from shopbot_cli.watch import evaluate, parse_duration
+from shopbot_cli.settings.environments import Settings
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ALB_URL, API_URL = "https://alb.example.com", "https://api.example.com/"

@@ -6,9 +6,9 @@ import copy
 from typing import Any
 
 import pytest
-from shopbot_cli import cutover as planning
+from shopbot_cli.cutover import planning
 from shopbot_cli.errors import CliError, ConfigError
-from shopbot_cli.settings import Settings
+from shopbot_cli.settings.environments import Settings
 
 from tests.unit.cutover.sample import ALB, API, GROUP, distribution_config, without_origins
 

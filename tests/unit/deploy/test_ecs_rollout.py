@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from shopbot_cli.deploy_ecs import (
+from shopbot_cli.deploy.ecs import (
     image_repository,
     registration_input,
     rollout_of,

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from shopbot_cli.deploy_lambda import wait_for_update
+from shopbot_cli.deploy.lambda_ import wait_for_update
 from shopbot_cli.errors import CliError
 from shopbot_cli.ui import UI
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from shopbot_cli.deploy_lambda import load_package, manifest_path_for, manifest_sha256
+from shopbot_cli.deploy.lambda_ import load_package, manifest_path_for, manifest_sha256
 from shopbot_cli.errors import CliError
 
 DATA = b"PK\x05\x06" + b"\0" * 18

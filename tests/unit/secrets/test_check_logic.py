@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shopbot_cli.secrets_check import names_secret, parse_value_from, policy_verdict
+from shopbot_cli.secrets.check import names_secret, parse_value_from, policy_verdict
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:flean-services/shopbot-AbCdEf"
 ACTION = "secretsmanager:GetSecretValue"

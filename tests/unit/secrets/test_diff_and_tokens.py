@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from shopbot_cli.aws.secretsmanager import canonical_json, content_token, parse_values
 from shopbot_cli.errors import CliError
-from shopbot_cli.secret_sources import LocalSecrets
-from shopbot_cli.secrets_ops import Change, check_required, diff_values, merged_values
-from shopbot_cli.settings import Settings
+from shopbot_cli.secrets.ops import Change, check_required, diff_values, merged_values
+from shopbot_cli.secrets.sources import LocalSecrets
+from shopbot_cli.settings.environments import Settings
 
 
 def test_diff_classifies_every_key_and_masks_values() -> None:

@@ -6,7 +6,7 @@ import hashlib
 import logging
 
 import pytest
-from shopbot_cli.masking import fingerprint, install_log_redaction, mask
+from shopbot_cli.secrets.masking import fingerprint, install_log_redaction, mask
 
 VALUE = "test.value.api03.abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 from shopbot_cli.errors import CliError
-from shopbot_cli.secret_sources import load_dotenv_file, load_source, to_dotenv
+from shopbot_cli.secrets.sources import load_dotenv_file, load_source, to_dotenv
 
 
 def test_dotenv_quotes_export_comments_and_multiline(tmp_path: Path) -> None:

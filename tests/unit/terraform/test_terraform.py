@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import fields
 
 import pytest
-from shopbot_cli.settings import Settings
+from shopbot_cli.settings.environments import Settings
 
 from .hcl import DEPLOY, FOLDERS, Module, load, tfvars, unquote
 

@@ -1,0 +1,113 @@
+"""`shopbot status`: where traffic goes now, and how it got there.
+
+Read-only. The truth comes from CloudFront (each moved behaviour's origin, the deploy
+status); the history from the ledger. When the last intent has no outcome (the run crashed
+between the two), the live config is compared with the intent to say whether the change
+was applied - the ledger alone cannot know.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+
+from ..aws import AwsClients
+from ..aws import cloudfront as cf
+from ..settings.environments import Settings
+from ..ui import UI, get_ui
+from . import planning
+from .gates import health_gate
+from .ledger import Ledger
+
+
+def read_status(
+    settings: Settings, *, clients: AwsClients | None = None, ui: UI | None = None
+) -> dict[str, Any]:
+    """Behaviours, deploy status, origin health and ledger history, shown and returned."""
+    settings.require("distribution_id")
+    ui = ui or get_ui()
+    clients = clients or AwsClients(settings)
+    distribution_id = str(settings.distribution_id)
+    state = cf.get_state(clients.client("cloudfront"), distribution_id)
+    origins = planning.behaviour_origins(state.config, settings.behaviors)
+    result: dict[str, Any] = {
+        "distribution": distribution_id,
+        "status": state.status,
+        "domain_name": state.domain_name,
+        "behaviours": {name: {"origin": origin, "target": planning.target_of(settings, origin)}
+                       for name, origin in origins.items()},
+        "health": _health(settings),
+        "history": [],
+        "last_change": None,
+    }
+    if settings.ledger:
+        entries = Ledger.open(clients, settings.ledger).entries()
+        result["history"] = [_row(change) for change in planning.changes(entries, distribution_id)]
+        last = planning.last_change(entries, distribution_id)
+        if last is not None:
+            drifted = planning.drift(state.config, last)
+            result["last_change"] = {
+                "intent_id": last.intent["id"],
+                "action": last.intent.get("action"),
+                "outcome": _outcome(last),
+                "live_config": planning.explain(state.config, last),
+                "drift": [str(change) for change in drifted],
+            }
+    _show(ui, result)
+    return result
+
+
+def _health(settings: Settings) -> dict[str, Any]:
+    checks = {"ecs": settings.alb_url, "lambda": settings.api_url}
+    return {target: health_gate(f"health:{target}", url, settings.health_path).as_dict()
+            for target, url in checks.items() if url}
+
+
+def _outcome(change: planning.LastChange) -> str:
+    if change.outcome is None:
+        return "not recorded"
+    return "ok" if change.outcome.get("ok") else f"failed: {change.outcome.get('error', '')}"
+
+
+def _row(change: planning.LastChange) -> dict[str, Any]:
+    intent = change.intent
+    moves = intent.get("moves") or {}
+    gates = intent.get("gates") or []
+    return {
+        "at": intent.get("at"),
+        "who": intent.get("who"),
+        "action": intent.get("action"),
+        "from": sorted({moved["from"] for moved in moves.values()}),
+        "to": sorted({moved["to"] for moved in moves.values()}),
+        "gates_passed": [gate["name"] for gate in gates if gate.get("passed")],
+        "gates_skipped": [gate["name"] for gate in gates if gate.get("skipped")],
+        "parity_report": intent.get("parity_report"),
+        "outcome": _outcome(change),
+    }
+
+
+def _cells(rows: list[tuple[Any, ...]]) -> list[tuple[str, ...]]:
+    return [tuple(escape(str(cell)) for cell in row) for row in rows]
+
+
+def _show(ui: UI, result: dict[str, Any]) -> None:
+    ui.info(f"[bold]{result['distribution']}[/] ({result['domain_name']}): {result['status']}")
+    ui.table("Behaviours", ["behaviour", "origin", "target"],
+             _cells([(name, b["origin"], b["target"]) for name, b in result["behaviours"].items()]))
+    ui.table("Origin health", ["target", "healthy", "detail"],
+             _cells([(t, "yes" if h["passed"] else "NO", h["detail"]) for t, h in result["health"].items()]))
+    if result["history"]:
+        ui.info("[bold]Ledger[/] (when, who, action, from -> to, gates, parity report, outcome)")
+    for r in result["history"]:
+        parity = ((r["parity_report"] or {}).get("sha256") or "-")[:12]
+        skipped = f" skipped: {','.join(r['gates_skipped'])}" if r["gates_skipped"] else ""
+        ui.info(escape(f"  {r['at']}  {r['who']}  {r['action']}  {','.join(r['from']) or '-'} -> "
+                       f"{','.join(r['to']) or '-'}  gates passed: {','.join(r['gates_passed']) or '-'}"
+                       f"{skipped}  parity {parity}  {r['outcome']}"))
+    last = result["last_change"]
+    if last:
+        ui.info(f"Last change {last['intent_id'][:8]} ({last['action']}), outcome {last['outcome']}: "
+                f"{last['live_config']}")
+        for line in last["drift"]:
+            ui.warn(f"drift: {escape(line)}")

@@ -1,0 +1,249 @@
+"""`shopbot demo`: the whole migration on one machine, told as it goes.
+
+It stands up a local AWS, Redis, both targets and a CloudFront-like edge, then runs the
+real commands a team would run against AWS - build, secrets sync, parity-check, cutover,
+status, rollback - as subprocesses of `shopbot`, pointed at the local AWS through a
+generated shopbot.toml. Everything it started is stopped at the end, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import boto3
+import requests
+
+from ..aws import AwsClients
+from ..emulator.targets import RunningTarget, start_target
+from ..errors import CliError
+from ..settings.environments import Settings
+from ..ui import UI
+from . import stack as stack_parts
+
+SHOPBOT = [sys.executable, "-c", "from shopbot_cli.main import run; run()"]
+DEMO_SECRET = {"ES_API_KEY": "demo-not-a-real-key-3f9c", "CONTEXT_TTL_SECONDS": "3600", "CONTEXT_MAX_TURNS": "20"}
+
+
+@dataclass
+class DemoOptions:
+    workdir: Path
+    step: bool = False
+    keep_running: bool = False
+    build: bool = True
+
+
+@dataclass
+class DemoResult:
+    workdir: str
+    redis: str
+    edge: dict[str, str] = field(default_factory=dict)
+    steps: dict[str, int] = field(default_factory=dict)
+    parity_passed: bool = False
+    pids: list[int] = field(default_factory=list)
+    reports: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Demo:
+    def __init__(self, ui: UI, options: DemoOptions) -> None:
+        self.ui = ui
+        self.options = options
+        self.stack = stack_parts.Stack()
+        self.workdir = options.workdir.resolve()
+        self.env = dict(os.environ)
+        self.result = DemoResult(workdir=str(self.workdir), redis="memory")
+        self.ports = {"alb": stack_parts.free_port(), "api": stack_parts.free_port(), "edge": stack_parts.free_port()}
+        self.distribution = ""
+        self.lambda_concurrency = 1
+
+    # -- telling the story -------------------------------------------------------------
+    def stage(self, number: int, title: str) -> None:
+        if self.options.step and number > 1 and sys.stdin.isatty():
+            self.ui.stderr.input("[dim]Press Enter for the next stage...[/]")
+        self.ui.info(f"\n[bold cyan]── {number}. {title}[/]")
+
+    def shopbot(self, name: str, *args: str, allowed: tuple[int, ...] = (0,)) -> int:
+        """Run one real `shopbot` command against the local stack, as a user would type it."""
+        self.ui.info(f"[bold]$ shopbot {' '.join(args)}[/]")
+        output = sys.stderr if self.ui.json_mode else None
+        code = subprocess.run([*SHOPBOT, *args], env=self.env, cwd=self.workdir, stdin=subprocess.DEVNULL,
+                              stdout=output, stderr=output, check=False).returncode
+        self.result.steps[name] = code
+        if code not in allowed:
+            raise CliError(f"demo stopped: `shopbot {' '.join(args)}` exited with {code} (see its output above)")
+        return code
+
+    def edge_target(self, label: str) -> str:
+        """Ask the edge which target answers (the X-Shopbot-Target header), a few times."""
+        url = self.result.edge["url"] + "/api/products/search?q=tent&limit=1"
+        seen = {requests.get(url, timeout=10).headers.get("X-Shopbot-Target", "?") for _ in range(5)}
+        answer = seen.pop() if len(seen) == 1 else "mixed"
+        self.result.edge[label] = answer
+        self.ui.info(f"   the edge answers from: [bold green]{answer}[/]")
+        return answer
+
+    # -- the stages --------------------------------------------------------------------
+    def run(self) -> DemoResult:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.stage(1, "Start a local AWS, Redis, both targets and the edge")
+        clients = self.start_infrastructure()
+
+        self.stage(2, "Build the Lambda package (shopbot build)")
+        if self.options.build:
+            code = self.shopbot("build", "build", "--target", "lambda", "--verify", "--output", "dist",
+                                allowed=(0, 1, 2, 7))
+            if code not in (0, 7):  # 7: built, but no Python 3.12 here to verify it with
+                self.ui.warn("the build failed (see above; offline?): the demo goes on without a package")
+        else:
+            self.ui.info("   skipped (--skip-build)")
+
+        self.stage(3, "Secrets into Secrets Manager, the zip onto the function (secrets sync, deploy)")
+        (self.workdir / ".env").write_text("".join(f"{k}={v}\n" for k, v in DEMO_SECRET.items()))
+        self.shopbot("secrets-sync", "secrets", "sync", "--from", ".env", "--yes")
+        secret_arn = clients.client("secretsmanager").describe_secret(SecretId=stack_parts.SECRET_NAME)["ARN"]
+        stack_parts.create_targets(clients, secret_arn, sorted(DEMO_SECRET))
+        self.shopbot("secrets-check", "secrets", "check")
+        package = self.workdir / "dist" / "shopbot-lambda-3.12-x86_64.zip"
+        if package.is_file():
+            self.ui.info("   ship the verified zip to the function (the local AWS stores it; it runs nothing):")
+            self.shopbot("deploy", "deploy", "--target", "lambda", "--package", str(package), "--yes")
+
+        self.stage(4, "Run the service on both targets, reading that secret")
+        self.start_targets(clients)
+        self.warm_lambda()
+        self.edge_target("before")
+
+        self.stage(5, "Prove the Lambda answers like the containers (shopbot parity-check)")
+        reports = self.workdir / "reports"
+        # One pair in flight: the local Lambda has few workers, and a queue is not a difference.
+        code = self.shopbot("parity", "parity-check", "--out", str(reports), "--concurrency", "1", allowed=(0, 1))
+        self.result.parity_passed = code == 0
+        self.result.reports = {"json": str(reports / "parity-report.json"), "html": str(reports / "parity-report.html")}
+
+        self.stage(6, "Move the edge to Lambda (shopbot cutover --to lambda)")
+        self.shopbot("cutover", "cutover", "--to", "lambda", "--yes")
+        self.edge_target("after_cutover")
+
+        self.stage(7, "Where things stand (shopbot status)")
+        self.shopbot("status", "status")
+
+        self.stage(8, "Undo it exactly (shopbot rollback)")
+        self.shopbot("rollback", "rollback", "--yes")
+        self.edge_target("after_rollback")
+        self.shopbot("rollback-again", "rollback", "--yes")
+
+        self.tell_what_next()
+        if self.options.keep_running:
+            self.ui.info("\n[bold]The stack keeps running; press Ctrl-C to stop it.[/]")
+            signal.pause()
+        return self.result
+
+    def start_infrastructure(self) -> AwsClients:
+        endpoint = stack_parts.start_local_aws(self.stack, stack_parts.free_port())
+        self.env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo",
+                        AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1",
+                        SHOPBOT_CONFIG=str(self.workdir / "shopbot.toml"))
+        self.env.pop("AWS_PROFILE", None)
+        self.ui.info(f"   local AWS (moto) on {endpoint}")
+        redis_url = stack_parts.start_redis(self.stack, stack_parts.free_port(), self.workdir)
+        if redis_url:
+            self.result.redis = redis_url
+            self.ui.info(f"   Redis on {redis_url}")
+        else:
+            self.ui.warn("no redis-server here: conversations live in memory, one Lambda worker only")
+        settings = Settings(name="demo", region="us-east-1", endpoint_url=endpoint)
+        clients = AwsClients(settings, boto3.Session(
+            aws_access_key_id="demo", aws_secret_access_key="demo", region_name="us-east-1"))
+        distribution_id = self.distribution = stack_parts.create_edge(clients, self.ports["alb"], self.ports["api"])
+        ledger = stack_parts.create_ledger_bucket(clients)
+        values = {
+            "region": "us-east-1", "endpoint_url": endpoint,
+            "alb_url": f"http://127.0.0.1:{self.ports['alb']}", "api_url": f"http://127.0.0.1:{self.ports['api']}",
+            "edge_url": f"http://127.0.0.1:{self.ports['edge']}",
+            "distribution_id": distribution_id, "alb_origin_id": stack_parts.ALB_ORIGIN,
+            "api_origin_id": stack_parts.API_ORIGIN, "behaviors": ["default"],
+            "parity_report": str(self.workdir / "reports" / "parity-report.json"), "ledger": ledger,
+            "secret_name": stack_parts.SECRET_NAME, "required_secret_keys": ["ES_API_KEY"],
+            "lambda_function": stack_parts.FUNCTION, "ecs_cluster": stack_parts.CLUSTER,
+            "ecs_service": stack_parts.SERVICE, "deploy_timeout_seconds": 60,
+        }
+        stack_parts.write_settings(self.workdir / "shopbot.toml", values)
+        self.ui.info(f"   CloudFront distribution {distribution_id} with origins alb -> ECS, apigw -> Lambda")
+        self.ui.info(f"   settings for this stack: {self.workdir / 'shopbot.toml'} (environment `demo`)")
+        return clients
+
+    def start_targets(self, clients: AwsClients) -> None:
+        service_env = {**self.env, "SECRETS_MANAGER_SECRET": stack_parts.SECRET_NAME, "LOG_LEVEL": "warning"}
+        if self.result.redis != "memory":
+            service_env["REDIS_URL"] = self.result.redis
+        logs = self.workdir / "logs"
+        logs.mkdir(exist_ok=True)
+        self.lambda_concurrency = 2 if self.result.redis != "memory" else 1  # memory is per process
+        lambda_args = ["--concurrency", str(self.lambda_concurrency)]
+        for target, port, args in (("ecs", self.ports["alb"], ["--workers", "2"]),
+                                   ("lambda", self.ports["api"], lambda_args)):
+            log = (logs / f"{target}.log").open("ab")
+            self.stack.on_close(log.close)
+            running: RunningTarget = start_target(target, port, service_env, args=args, output=log)
+            self.stack.on_close(running.stop)
+            self.result.pids.append(running.process.pid)
+            self.ui.info(f"   {target:6} target on {running.url} (log: {log.name})")
+        from .edge.proxy import EdgeProxy
+
+        edge = EdgeProxy(clients.client("cloudfront"), self.distribution, self.ports["edge"],
+                         refresh_seconds=0.5).start()
+        self.stack.on_close(edge.stop)
+        self.result.edge["url"] = edge.url
+        self.ui.info(f"   edge (CloudFront stand-in) on {edge.url}: routes by the distribution's live config")
+
+    def warm_lambda(self) -> None:
+        """Initialise every Lambda worker (secret, Redis, catalog) as provisioned concurrency
+        would, so parity compares warm latency; parity-check tags cold starts either way."""
+        url = f"http://127.0.0.1:{self.ports['api']}/health/ready"
+        with ThreadPoolExecutor(max_workers=self.lambda_concurrency) as pool:
+            for _ in range(3):
+                list(pool.map(lambda _: requests.get(url, timeout=30).status_code, range(self.lambda_concurrency)))
+        self.ui.info(f"   warmed {self.lambda_concurrency} Lambda execution environment(s)")
+
+    def tell_what_next(self) -> None:
+        self.ui.info("\n[bold green]Done.[/] The edge served "
+                     f"{self.result.edge.get('before')} -> {self.result.edge.get('after_cutover')} -> "
+                     f"{self.result.edge.get('after_rollback')}; parity "
+                     f"{'passed' if self.result.parity_passed else 'found differences'}.")
+        self.ui.info(f"   parity report: {self.result.reports.get('html')}")
+        self.ui.info(f"   settings, logs, ledger of this run: {self.workdir}")
+        self.ui.info("   try next: `shopbot demo --keep-running`, then in another shell "
+                     f"`SHOPBOT_CONFIG={self.workdir / 'shopbot.toml'} shopbot status` or "
+                     f"`curl -s -XPOST {self.result.edge['url']}/api/chat -d '{{\"message\":\"tent\"}}' "
+                     "-H 'content-type: application/json'`")
+
+    def close(self) -> None:
+        self.stack.close()
+
+
+def run_demo(ui: UI, options: DemoOptions) -> DemoResult:
+    demo = Demo(ui, options)
+
+    def interrupted(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    try:
+        return demo.run()
+    finally:
+        ui.info("\nstopping everything the demo started...")
+        started = time.monotonic()
+        demo.close()
+        signal.signal(signal.SIGTERM, previous)
+        ui.info(f"   stopped in {time.monotonic() - started:.1f} s")

@@ -1,0 +1,310 @@
+"""`build_lambda_package`: pinned requirements + the service -> a verified-shape Lambda zip + manifest.
+
+Two caches keep a rebuild fast: the wheels (`<cache>/wheels/<key>`, keyed by the pins and
+the target) and the trimmed, compiled dependency tree (`<cache>/layers/<key>`, keyed by
+the wheels' hashes, the target and the compiling interpreter). The service is staged and
+compiled on every build; when the inputs of the zip are unchanged the existing zip is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import CliError
+from ..ui import UI, get_ui
+from . import archive as package
+from . import bytecode
+from .manifest import Archive, Bytecode, Manifest, PackageEntry, git_commit, read_manifest, write_manifest, zip_digests
+from .pins import SDK_PACKAGES, Pin, check_runtime_set, read_pins
+from .resolve import Wheel, cache_root, fetch_wheels, file_sha256, publish, unpack_wheel
+from .target import Interpreter, Target, find_interpreter, host_arch
+from .verify import Verification, require_interpreter, require_native_arch, verify_package
+
+# Bump when trimming, tracing or layout rules change: it invalidates cached layers.
+BUILDER_VERSION = "3"
+SERVICE_PACKAGE = "shopbot"
+
+
+@dataclass(frozen=True)
+class LambdaBuild:
+    """Everything one build needs; paths are absolute or relative to the current directory."""
+
+    target: Target
+    requirements: Path
+    output: Path
+    service: Path                 # the `shopbot/` package directory
+    repo: Path                    # for the git commit
+    bundle_sdk: bool = False
+    cache: Path | None = None     # default: SHOPBOT_CACHE_DIR or ~/.cache/shopbot
+
+    @classmethod
+    def for_project(cls, repo: Path, output: Path | None = None, python: str = "3.12", arch: str = "x86_64",
+                    bundle_sdk: bool = False, requirements: Path | None = None) -> LambdaBuild:
+        """The usual build of a checkout: requirements/runtime.txt + shopbot/ -> <repo>/dist."""
+        return cls(
+            target=Target.parse(python, arch),
+            requirements=requirements or repo / "requirements" / "runtime.txt",
+            output=output or repo / "dist",
+            service=repo / SERVICE_PACKAGE,
+            repo=repo,
+            bundle_sdk=bundle_sdk,
+        )
+
+    @property
+    def zip_path(self) -> Path:
+        return self.output / f"shopbot-lambda-{self.target.slug}.zip"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.output / f"shopbot-lambda-{self.target.slug}.manifest.json"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The cached, trimmed and compiled dependency tree for one pinned set and target."""
+
+    key: str
+    site: Path          # what ships
+    runtime: Path       # the SDK the Lambda runtime provides: for tracing and --verify
+    info: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Pins split into shipped/provided, the wheels, the interpreter and the cached layer."""
+
+    shipped: list[Pin]
+    provided: list[Pin]
+    wheels: dict[str, Wheel]
+    hashes: dict[str, str]
+    interpreter: Interpreter | None
+    layer: Layer
+
+
+def prepare(build: LambdaBuild, ui: UI, announce: bool = True) -> Prepared:
+    """Validate the pins, fetch the wheels and make sure the dependency layer is built (cached)."""
+    pins = read_pins(build.requirements)
+    check_runtime_set(pins, build.requirements)
+    shipped = [pin for pin in pins if build.bundle_sdk or pin.name not in SDK_PACKAGES]
+    provided = [pin for pin in pins if pin not in shipped]
+    interpreter = find_interpreter(build.target.python)
+    if interpreter is None and announce:
+        ui.warn(
+            f"no CPython {build.target.python} found on PATH or under pyenv: building WITHOUT bytecode, so every "
+            f"cold start compiles every module (install python{build.target.python} and rebuild)"
+        )
+    cache = build.cache or cache_root()
+    with phase(ui, f"resolving {len(pins)} wheels for CPython {build.target.python} {build.target.platform}"):
+        wheels, cached = fetch_wheels(pins, build.target, cache)
+    ui.info(f"wheels: {len(wheels)} for {build.target.platform} ({'cache' if cached else 'downloaded'})")
+    hashes = {name: wheel.sha256 for name, wheel in wheels.items()}
+    layer = ensure_layer(build, shipped, provided, wheels, hashes, interpreter, cache, ui)
+    return Prepared(shipped, provided, wheels, hashes, interpreter, layer)
+
+
+def build_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Manifest:
+    """Build (or confirm up to date) the zip and manifest of `build`; returns the manifest."""
+    ui = ui or get_ui()
+    prepared = prepare(build, ui)
+    shipped, provided, wheels, hashes = prepared.shipped, prepared.provided, prepared.wheels, prepared.hashes
+    interpreter, layer = prepared.interpreter, prepared.layer
+
+    build.output.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".stage-", dir=build.output) as scratch:
+        service_root = Path(scratch, "service")
+        package.copy_service(build.service, service_root)
+        service_compiled = 0
+        if interpreter:
+            with phase(ui, f"compiling {SERVICE_PACKAGE}/ with {interpreter.label}"):
+                service_compiled = bytecode.compile_modules(
+                    interpreter, service_root, bytecode.service_modules(service_root, SERVICE_PACKAGE)
+                )
+        files = package.entries(layer.site, service_root)
+        unzipped = package.unzipped_size(files)
+        package.check_unzipped(unzipped)
+        inputs = _inputs_digest(layer.key, service_root)
+        commit = git_commit(build.repo)
+        if _up_to_date(build, inputs) is None:
+            staged_zip = Path(scratch, "package.zip")
+            with phase(ui, f"zipping {len(files)} files"):
+                package.write_zip(files, staged_zip)
+            os.replace(staged_zip, build.zip_path)
+        else:
+            ui.info(f"up to date: {build.zip_path} (inputs unchanged)")
+    hex_digest, b64_digest = zip_digests(build.zip_path)
+    size = build.zip_path.stat().st_size
+    warnings = []
+    if size > package.DIRECT_UPLOAD_LIMIT:
+        warnings.append(
+            f"zip is {size / package.MB:.1f} MB, over the {package.DIRECT_UPLOAD_LIMIT // package.MB} MB direct "
+            "upload limit: deploy must upload it through S3 (artifact_bucket)"
+        )
+    manifest = Manifest(
+        target="lambda",
+        python=build.target.python,
+        arch=build.target.arch,
+        platform=build.target.platform,
+        git_commit=commit,
+        requirements=_display(build.requirements, build.repo),
+        requirements_sha256=file_sha256(build.requirements),
+        bundle_sdk=build.bundle_sdk,
+        packages=[PackageEntry(pin.name, pin.version, wheels[pin.name].path.name, hashes[pin.name]) for pin in shipped],
+        runtime_provided={pin.name: pin.version for pin in provided},
+        bytecode=_bytecode_record(interpreter, layer, service_compiled),
+        archive=Archive(_display(build.zip_path, build.repo), hex_digest, b64_digest, size, unzipped, len(files)),
+        inputs_sha256=inputs,
+        warnings=warnings,
+    )
+    write_manifest(manifest, build.manifest_path)
+    for warning in warnings:
+        ui.warn(warning)
+    return manifest
+
+
+def verify_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Verification:
+    """Run the built zip's handler in isolation (see verify.py); UNVERIFIED when it cannot run here."""
+    ui = ui or get_ui()
+    if not build.zip_path.is_file():
+        raise CliError(f"no package at {build.zip_path}: run `shopbot build --target lambda` first")
+    prepared = prepare(build, ui, announce=False)
+    interpreter = require_interpreter(prepared.interpreter, build.target.python)
+    require_native_arch(build.target)
+    with phase(ui, f"verifying the handler under {interpreter.label}"):
+        return verify_package(build.zip_path, interpreter, [prepared.layer.runtime])
+
+
+def ensure_layer(
+    build: LambdaBuild,
+    shipped: list[Pin],
+    provided: list[Pin],
+    wheels: dict[str, Wheel],
+    hashes: dict[str, str],
+    interpreter: Interpreter | None,
+    cache: Path,
+    ui: UI,
+) -> Layer:
+    """The cached dependency tree, built atomically on a miss."""
+    key_source = {
+        "builder": BUILDER_VERSION,
+        "target": [build.target.python, build.target.platform],
+        "interpreter": interpreter.label if interpreter else None,
+        "shipped": sorted(hashes[pin.name] for pin in shipped),
+        "provided": sorted(hashes[pin.name] for pin in provided),
+    }
+    key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:24]
+    directory = cache / "layers" / key
+    if not directory.is_dir():
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        trace_wheels = None
+        native = host_arch()
+        if interpreter and native and native != build.target.arch:
+            # Another architecture's native modules cannot load here: trace on this one's wheels.
+            trace_wheels, _ = fetch_wheels(shipped + provided, Target(build.target.python, native), cache)
+        scratch = Path(tempfile.mkdtemp(prefix=".layer-", dir=directory.parent))
+        try:
+            info = _build_layer(scratch, shipped, provided, wheels, interpreter, ui, trace_wheels)
+            (scratch / "layer.json").write_text(json.dumps(info, indent=2, sort_keys=True))
+            publish(scratch, directory)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+    else:
+        ui.info(f"dependencies: cached layer {key}")
+    info = json.loads((directory / "layer.json").read_text())
+    return Layer(key, directory / "site", directory / "runtime", info)
+
+
+def _build_layer(
+    root: Path,
+    shipped: list[Pin],
+    provided: list[Pin],
+    wheels: dict[str, Wheel],
+    interpreter: Interpreter | None,
+    ui: UI,
+    trace_wheels: dict[str, Wheel] | None,
+) -> dict[str, Any]:
+    site, runtime = root / "site", root / "runtime"
+    with phase(ui, f"installing {len(shipped)} packages (offline, from the wheel cache)"):
+        trimmed = _install(site, runtime, shipped, provided, wheels)
+    ui.info(f"trimmed {trimmed.files} files ({trimmed.bytes / package.MB:.1f} MB) the runtime never loads")
+    info: dict[str, Any] = {"trimmed_files": trimmed.files, "trimmed_bytes": trimmed.bytes,
+                            "compiled": 0, "failed_imports": []}
+    if interpreter:
+        trace_site, trace_runtime = site, runtime
+        if trace_wheels is not None:
+            trace_site, trace_runtime = root / "trace" / "site", root / "trace" / "runtime"
+            _install(trace_site, trace_runtime, shipped, provided, trace_wheels)
+        with phase(ui, f"tracing imports under {interpreter.label}"):
+            traced, failed = bytecode.trace_imports(interpreter, trace_site, [trace_runtime])
+        shutil.rmtree(root / "trace", ignore_errors=True)
+        loaded = [relpath for relpath in traced if (site / relpath).is_file()]
+        with phase(ui, f"compiling {len(loaded)} modules with {interpreter.label}"):
+            info["compiled"] = bytecode.compile_modules(interpreter, site, loaded)
+        info["failed_imports"] = failed
+        ui.info(f"bytecode: {len(loaded)} dependency modules loaded at import compiled for {interpreter.label}")
+    return info
+
+
+def _install(site: Path, runtime: Path, shipped: list[Pin], provided: list[Pin],
+             wheels: dict[str, Wheel]) -> package.TrimReport:
+    for pin in shipped:
+        unpack_wheel(wheels[pin.name].path, site)
+    for pin in provided:
+        unpack_wheel(wheels[pin.name].path, runtime)
+    runtime.mkdir(parents=True, exist_ok=True)
+    return package.trim(site)
+
+
+def _inputs_digest(layer_key: str, service_root: Path) -> str:
+    settings = f"{BUILDER_VERSION}|{layer_key}|{package.zip_timestamp()}|{package.COMPRESS_LEVEL}"
+    digest = hashlib.sha256(settings.encode())
+    for name, path in package.entries(service_root):
+        digest.update(f"{name}\0{file_sha256(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def _up_to_date(build: LambdaBuild, inputs: str) -> Manifest | None:
+    """The previous manifest when its zip is present, intact and built from the same inputs."""
+    if not (build.manifest_path.is_file() and build.zip_path.is_file()):
+        return None
+    try:
+        previous = read_manifest(build.manifest_path)
+    except CliError:
+        return None
+    if previous.inputs_sha256 != inputs or previous.archive.sha256 != zip_digests(build.zip_path)[0]:
+        return None
+    return previous
+
+
+def _bytecode_record(interpreter: Interpreter | None, layer: Layer, service_compiled: int) -> Bytecode:
+    if interpreter is None:
+        return Bytecode(False, None, None, 0, "no interpreter of the target version found: built without bytecode")
+    compiled = int(layer.info["compiled"]) + service_compiled
+    return Bytecode(
+        True, interpreter.label, "unchecked-hash", compiled,
+        "modules loaded when the dependencies are imported, and the whole service; the rest stay source-only",
+    )
+
+
+def _display(path: Path, repo: Path) -> str:
+    """Repo-relative when inside the repo: the manifest must not name this machine's paths."""
+    try:
+        return path.resolve().relative_to(repo.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+@contextmanager
+def phase(ui: UI, description: str) -> Iterator[None]:
+    """One spinner line per phase of the build (silent when stderr is not a terminal)."""
+    with ui.progress(description):
+        yield
