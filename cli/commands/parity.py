@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from ..errors import ExitStatus
 from ..options import EnvOption, JsonOption, command_settings
-from ..parity.check import Report, run_parity, save_smoke_corpus
+from ..parity.check import Report, run_parity, save_smoke_corpus, settings_thresholds
 from ..parity.latency import Budget
 from ..ui import get_ui
 
@@ -56,13 +57,14 @@ def parity_check(
     ui = get_ui()
     if save_smoke is not None:
         count = save_smoke_corpus(save_smoke)
-        ui.success(f"wrote {count} smoke request(s) to {save_smoke}: edit it and pass it back with --corpus")
+        ui.success(escape(f"wrote {count} smoke request(s) to {save_smoke}: edit it and pass it back with --corpus"))
         ui.emit_json({"corpus": str(save_smoke), "requests": count})
         return
     if primary is None or candidate is None:
         settings.require(*(name for name, given in (("alb_url", primary), ("api_url", candidate)) if not given))
     gate_path = Path(settings.parity_report) if settings.parity_report else None
     out = out or (gate_path.parent if gate_path else Path("reports"))
+    thresholds = settings_thresholds(settings)
     primary_url = primary or settings.alb_url or ""
     candidate_url = candidate or settings.api_url or ""
     with ui.progress("replaying corpus") as progress:
@@ -70,12 +72,14 @@ def parity_check(
 
         def started(total: int) -> None:
             progress.update(task, total=total)
-            ui.info(f"replaying {total} request(s) x2 against {primary_url} and {candidate_url}")
+            ui.info(escape(f"replaying {total} request(s) x2 against {primary_url} and {candidate_url}"))
 
         report = run_parity(primary_url, candidate_url, corpus or None, out, concurrency=concurrency,
                             rate=rate, timeout=timeout,
                             warmup=concurrency if warmup is None else warmup, allow_mutations=allow_mutations,
                             budget=Budget(budget_p95_ratio, budget_min_ms), probe_path=settings.health_path,
+                            thresholds=thresholds, min_requests=settings.parity_min_route_requests,
+                            mask_names=settings.parity_mask_names,
                             on_start=started, on_progress=lambda done: progress.update(task, completed=done))
     if gate_path is not None and gate_path.resolve() != report.files["json"].resolve():
         # `shopbot cutover` reads the environment's parity_report: keep it current as well
@@ -88,8 +92,10 @@ def parity_check(
     ui.emit_json({**report.data, "files": {k: str(v) for k, v in report.files.items()}})
     if not report.passed:
         failed = [r["route"] for r in report.data["routes"] if r["verdict"] == "fail"]
+        thin = [r["route"] for r in report.data["routes"] if r["verdict"] == "inconclusive"]
         skipped = report.data["skipped"]["total"]
         reason = (f"{len(failed)} route(s) differ: {', '.join(failed[:5])}" if failed else
+                  f"{len(thin)} route(s) have too few requests to decide: {', '.join(thin[:5])}" if thin else
                   f"no request was replayed ({skipped} mutating request(s) skipped: mark them `safe: true` "
                   "or pass --allow-mutations)")
         ui.error(f"parity failed - {reason}; see {report.files['html']}")
@@ -102,15 +108,23 @@ def _show(report: Report) -> None:
     for route in report.data["routes"]:
         latency = route["latency"]
         p95 = [f"{latency[s]['p95']:.1f}" if latency.get(s) else "-" for s in ("primary", "candidate")]
-        rows.append([route["route"], route["verdict"], route["requests"], p95[0], p95[1],
+        rows.append([escape(route["route"]), route["verdict"], route["requests"], p95[0], p95[1],
                      latency.get("p95_ratio") or "-"])
     ui.table("parity by route", ["route", "verdict", "requests", "p95 P ms", "p95 C ms", "ratio"], rows)
     for route in report.data["routes"]:
-        if route["verdict"] == "fail":
+        if route["verdict"] in ("fail", "inconclusive"):
             for line in route["failures"][:5]:
-                ui.info(f"[red]✗[/] {route['route']}: {line}")
+                ui.info(f"[red]✗[/] {escape(route['route'])}: {escape(line)}")
+    no_body = report.data["not_compared"]["mutating_without_body"]
+    if no_body:
+        ui.warn(f"{no_body} mutating request(s) without bodies: not compared (ALB logs carry no bodies; "
+                "add a HAR or YAML corpus with bodies for the same routes)")
+    left_out = report.data["corpus_skipped"]
+    for reason, count in sorted(left_out["by_reason"].items()):
+        ui.warn(f"{count} corpus entr{'y' if count == 1 else 'ies'} skipped: {reason}")
     skipped = report.data["skipped"]["total"]
     if skipped:
         ui.warn(f"{skipped} mutating request(s) skipped (mark them `safe: true` or pass --allow-mutations)")
     if report.passed:
-        ui.success(f"parity: {report.data['requests']} request(s) answered alike; report {report.files['html']}")
+        ui.success(escape(f"parity: {report.data['requests']} request(s) answered alike; "
+                          f"report {report.files['html']}"))

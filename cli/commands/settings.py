@@ -62,8 +62,8 @@ def show(env: EnvOption = None, json_out: JsonOption = False) -> None:
     settings = command_settings(env, json_out)
     values = dataclasses.asdict(settings)
     ui = get_ui()
-    ui.table(f"environment {settings.name} ({settings.source})", ["setting", "value"],
-             [(key, value) for key, value in values.items() if key not in {"name", "source"}])
+    ui.table(escape(f"environment {settings.name} ({settings.source})"), ["setting", "value"],
+             [(key, escape(str(value))) for key, value in values.items() if key not in {"name", "source"}])
     ui.emit_json(values)
 
 

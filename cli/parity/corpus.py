@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import SplitResult, quote, urlencode, urlsplit
 
 import yaml
 
@@ -29,7 +29,6 @@ METHODS = frozenset({"GET", "HEAD", "OPTIONS", *MUTATING})
 HOP_BY_HOP = frozenset({"host", "content-length", "connection", "keep-alive", "transfer-encoding",
                         "accept-encoding", "upgrade", "te", "trailer", "proxy-connection"})
 ALB_TYPES = frozenset({"http", "https", "h2", "grpcs", "ws", "wss"})
-_ALB_FIELD = re.compile(r'"(?:[^"\\]|\\.)*"|\S+')
 
 
 class CorpusError(CliError):
@@ -40,13 +39,23 @@ class CorpusError(CliError):
 
 @dataclass(frozen=True)
 class Rules:
-    """Per-route comparison rules: JSON paths (or `headers.<name>`) to skip or compare by shape."""
+    """Per-route comparison rules: JSON paths (or `headers.<name>`) to skip or compare by shape, and the
+    noise thresholds and sample minimums of the route (None: the settings' value)."""
 
     ignore: tuple[str, ...] = ()
     shape_only: tuple[str, ...] = ()
+    relative: float | None = None       # noise: relative threshold (0.2 = 20% above the within-side rate)
+    absolute: float | None = None       # noise: absolute threshold (0.02 = 2 points)
+    min_samples: int | None = None      # noise: samples per field before it can be called noise
+    min_requests: int | None = None     # gate: requests per route before its verdict counts
 
     def merged(self, other: Rules) -> Rules:
-        return Rules(self.ignore + other.ignore, self.shape_only + other.shape_only)
+        def pick(mine: Any, theirs: Any) -> Any:
+            return theirs if theirs is not None else mine
+
+        return Rules(self.ignore + other.ignore, self.shape_only + other.shape_only,
+                     pick(self.relative, other.relative), pick(self.absolute, other.absolute),
+                     pick(self.min_samples, other.min_samples), pick(self.min_requests, other.min_requests))
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class CorpusRequest:
     session_id: str | None = None   # chat session this request belongs to (kept apart per side)
     route: str = ""                 # filled by `assign_route`
     route_rules: tuple[tuple[str, Rules], ...] = ()  # the file's `rules:` block, applied by route
+    body_unknown: bool = False      # the source logs no bodies (ALB): a mutation cannot be compared as is
 
     @property
     def mutating(self) -> bool:
@@ -72,26 +82,103 @@ class CorpusRequest:
         return f"{self.path}?{self.query}" if self.query else self.path
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """An entry of a corpus that is deliberately not replayed, and why (counted and named in the report)."""
+
+    source: str
+    reason: str       # short and stable: it is the key the summary counts by
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+def checked(request: CorpusRequest) -> CorpusRequest:
+    """Refuse at load what cannot go on the wire (control characters, CR/LF, bad header names).
+
+    Spaces and non-ASCII characters in the path are percent-encoded, as a browser would.
+    """
+    where = request.source
+    for part, value in (("path", request.path), ("query", request.query)):
+        if _CONTROL.search(value):
+            raise CorpusError(f"{where}: the {part} contains a control character or CR/LF "
+                              f"({value[:60]!r}); remove it or percent-encode it")
+    for name, value in request.headers:
+        if not _HEADER_NAME.match(name):
+            raise CorpusError(f"{where}: header name {name[:60]!r} is not a valid HTTP header name")
+        if _CONTROL.search(value.replace("\t", " ")):
+            raise CorpusError(f"{where}: header {name} contains a control character or CR/LF ({value[:60]!r})")
+    path, query = request.path, request.query
+    if not (path.isascii() and " " not in path):
+        path = quote(path, safe="/%:@!$&'()*+,;=-._~")
+    if not (query.isascii() and " " not in query):
+        query = quote(query, safe="/%:@!$&'()*+,;=-._~?")
+    if (path, query) != (request.path, request.query):
+        return replace(request, path=path, query=query)
+    return request
+
+
+def split_url(url: str, where: str) -> SplitResult:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as error:
+        raise CorpusError(f"{where}: malformed URL {url[:80]!r} ({error})") from error
+    return parts
+
+
 # --------------------------------------------------------------------------- readers
 
 
 def read_corpus(path: Path) -> Iterator[CorpusRequest]:
-    """Yield the requests of one corpus file, choosing the reader by name and content."""
+    """Yield the requests of one corpus file (skipped entries left out: see `read_entries`)."""
+    for entry in read_entries(path):
+        if isinstance(entry, CorpusRequest):
+            yield entry
+
+
+def read_entries(path: Path) -> Iterator[CorpusRequest | Skipped]:
+    """Yield the requests and the deliberately skipped entries of one corpus file.
+
+    The reader is chosen by name, then by content: a HAR or an API Gateway event saved as .json
+    is read as what it is.
+    """
+    from . import formats  # the HAR / ALB / event readers build on this module's model
+
     if not path.is_file():
         raise CorpusError(f"{path}: corpus file not found (check the --corpus path)")
     name = path.name.lower().removesuffix(".gz")
     if name.endswith(".har"):
-        yield from _read_har(path)
+        yield from formats.read_har(path, _parse_json(path, "HAR JSON"))
     elif name.endswith(".jsonl"):
         yield from _read_jsonl(path)
-    elif name.endswith((".yaml", ".yml", ".json")):
-        yield from _read_document(path)
+    elif name.endswith(".json"):
+        data = _parse_json(path, "JSON")
+        if formats.is_har(data):
+            yield from formats.read_har(path, data)
+        elif formats.is_apigw_event(data):
+            yield from formats.read_apigw_event(path, data)
+        else:
+            yield from _read_document(path, data)
+    elif name.endswith((".yaml", ".yml")):
+        yield from _read_document(path, None)
     elif name.endswith((".log", ".txt")) or _looks_like_alb(path):
-        yield from _read_alb(path)
+        yield from formats.read_alb(path, _open_text(path))
     else:
         raise CorpusError(
             f"{path}: unknown corpus format (use .yaml/.yml/.json/.jsonl, .har, or an ALB access log .log/.gz)"
         )
+
+
+def _parse_json(path: Path, what: str) -> Any:
+    text = "".join(_open_text(path))
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CorpusError(f"{path}:{error.lineno}: not valid {what} ({error.msg})") from error
+    except RecursionError as error:
+        raise CorpusError(f"{path}:1: not valid {what} (nested too deeply)") from error
 
 
 def _open_text(path: Path) -> Iterator[str]:
@@ -99,10 +186,10 @@ def _open_text(path: Path) -> Iterator[str]:
         gzipped = probe.read(2) == b"\x1f\x8b"
     try:
         if gzipped:
-            with gzip.open(path, "rt", encoding="utf-8") as handle:
+            with gzip.open(path, "rt", encoding="utf-8-sig") as handle:
                 yield from handle
         else:
-            with path.open(encoding="utf-8") as handle:
+            with path.open(encoding="utf-8-sig") as handle:  # exports may start with a UTF-8 BOM
                 yield from handle
     except (OSError, EOFError, UnicodeDecodeError) as error:
         raise CorpusError(f"{path}: cannot read ({error})") from error
@@ -113,17 +200,13 @@ def _looks_like_alb(path: Path) -> bool:
     return first.split(" ", 1)[0] in ALB_TYPES
 
 
-def _read_document(path: Path) -> Iterator[CorpusRequest]:
+MAX_ALIASES = 0  # YAML aliases (*name) are refused: a few lines of them can expand to gigabytes
+
+
+def _read_document(path: Path, data: Any) -> Iterator[CorpusRequest]:
     text = "".join(_open_text(path))
-    try:
-        data = json.loads(text) if path.name.lower().removesuffix(".gz").endswith(".json") else yaml.safe_load(text)
-    except json.JSONDecodeError as error:
-        raise CorpusError(f"{path}:{error.lineno}: not valid JSON ({error.msg})") from error
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise CorpusError(f"{path}:{line}: not valid YAML ({problem})") from error
+    if data is None:
+        data = _parse_yaml(path, text)
     lines = _item_lines(text)
     if isinstance(data, list):
         items, route_rules = data, dict[str, Any]()
@@ -139,11 +222,28 @@ def _read_document(path: Path) -> Iterator[CorpusRequest]:
         yield replace(_from_mapping(item, where), route_rules=shared)
 
 
+def _parse_yaml(path: Path, text: str) -> Any:
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                raise CorpusError(f"{path}:{line}: YAML aliases (*name) are not allowed in a corpus "
+                                  "(they can expand without bound); write the value out")
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise CorpusError(f"{path}:{line}: not valid YAML ({problem})") from error
+    except RecursionError as error:
+        raise CorpusError(f"{path}:1: not valid YAML (nested too deeply)") from error
+
+
 def _item_lines(text: str) -> list[int]:
     """1-based line of each request item, from YAML's node marks (JSON is YAML too)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return []
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -184,7 +284,13 @@ def _from_mapping(item: Any, where: str) -> CorpusRequest:
     if extra:
         if not isinstance(extra, dict | list):
             raise CorpusError(f"{where}: `query` must be a mapping or a list of [name, value] pairs")
-        pairs = list(extra.items()) if isinstance(extra, dict) else [tuple(pair) for pair in extra]
+        if isinstance(extra, dict):
+            pairs = list(extra.items())
+        elif all(isinstance(pair, list | tuple) and len(pair) == 2 for pair in extra):
+            pairs = [(pair[0], pair[1]) for pair in extra]
+        else:
+            raise CorpusError(f"{where}: `query` must be a mapping or a list of [name, value] pairs "
+                              f"(got {short_repr(extra)})")
         encoded = urlencode([(str(k), str(v)) for k, v in pairs])
         query = f"{query}&{encoded}" if query else encoded
     headers = _headers(item.get("headers"), where)
@@ -204,7 +310,12 @@ def _from_mapping(item: Any, where: str) -> CorpusRequest:
         raise CorpusError(f"{where}: `safe` must be true or false")
     rules = _rules(item.get("rules"), where)
     source = f"{where} ({item['name']})" if item.get("name") else where
-    return CorpusRequest(method, path, query, headers, body, safe, source, rules, _session_of(path, body))
+    return checked(CorpusRequest(method, path, query, headers, body, safe, source, rules, session_of(path, body)))
+
+
+def short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _headers(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
@@ -217,76 +328,36 @@ def _headers(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
     raise CorpusError(f"{where}: `headers` must be a mapping or a list of [name, value] pairs")
 
 
+RULE_KEYS = ("ignore", "shape_only", "relative", "absolute", "min_samples", "min_requests")
+
+
 def _rules(raw: Any, where: str) -> Rules:
     if raw is None:
         return Rules()
-    if not isinstance(raw, dict) or set(raw) - {"ignore", "shape_only"}:
-        raise CorpusError(f"{where}: `rules` takes only `ignore` and `shape_only` (lists of paths)")
+    if not isinstance(raw, dict) or set(raw) - set(RULE_KEYS):
+        raise CorpusError(f"{where}: `rules` takes only {', '.join(RULE_KEYS)} (ignore/shape_only: lists of "
+                          "paths; relative/absolute: rates 0..1; min_samples/min_requests: whole numbers >= 1)")
     lists = {}
     for key in ("ignore", "shape_only"):
         value = raw.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise CorpusError(f"{where}: rules.{key} must be a list of paths such as '$.reply'")
         lists[key] = tuple(value)
-    return Rules(lists["ignore"], lists["shape_only"])
-
-
-def _read_har(path: Path) -> Iterator[CorpusRequest]:
-    text = "".join(_open_text(path))
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CorpusError(f"{path}:{error.lineno}: not valid HAR JSON ({error.msg})") from error
-    entries = data.get("log", {}).get("entries") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise CorpusError(f"{path}:1: not a HAR file (no log.entries list)")
-    for index, entry in enumerate(entries):
-        where = f"{path}: entry {index}"
-        request = entry.get("request") if isinstance(entry, dict) else None
-        if not isinstance(request, dict) or not isinstance(request.get("url"), str):
-            raise CorpusError(f"{where}: entry has no request.url")
-        method = str(request.get("method", "GET")).upper()
-        if method not in METHODS:
-            raise CorpusError(f"{where}: unknown method {method!r}")
-        parts = urlsplit(request["url"])
-        headers = tuple(
-            (str(h["name"]), str(h["value"])) for h in request.get("headers", [])
-            if isinstance(h, dict) and "name" in h and not str(h["name"]).startswith(":")
-            and str(h["name"]).lower() not in HOP_BY_HOP
-        )
-        text_body = (request.get("postData") or {}).get("text")
-        body = text_body.encode() if isinstance(text_body, str) else None
-        yield CorpusRequest(method, parts.path or "/", parts.query, headers, body, False, where,
-                            session_id=_session_of(parts.path or "/", body))
-
-
-def _read_alb(path: Path) -> Iterator[CorpusRequest]:
-    """AWS ALB access log lines (documented space-separated format, quoted fields).
-
-    Lines whose request is "- - -" (a client that never sent one, e.g. a failed TLS handshake)
-    are skipped; bodies are not logged, so POSTs replay without one (and only when allowed).
-    """
-    for number, line in enumerate(_open_text(path), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        fields = _ALB_FIELD.findall(line)
-        if len(fields) < 14 or fields[0] not in ALB_TYPES:
-            raise CorpusError(f"{where}: not an ALB access log line (expected 'type time elb client ... "
-                              f"\"request\" \"user_agent\" ...', got {len(fields)} fields)")
-        request_line = fields[12].strip('"').split(" ")
-        if request_line[0] == "-":
-            continue  # the ALB logs connections that never made a request ("- - -"): nothing to replay
-        if len(request_line) != 3:
-            raise CorpusError(f"{where}: request field is not 'METHOD URL PROTOCOL' ({fields[12][:80]})")
-        method, url = request_line[0].upper(), request_line[1]
-        if method not in METHODS:
-            raise CorpusError(f"{where}: unknown method {method!r}")
-        parts = urlsplit(url)
-        agent = fields[13].strip('"')
-        headers = (("User-Agent", agent),) if agent and agent != "-" else ()
-        yield CorpusRequest(method, parts.path or "/", parts.query, headers, None, False, where,
-                            session_id=_session_of(parts.path or "/", None))
+    rates: dict[str, float | None] = {}
+    for key in ("relative", "absolute"):
+        value = raw.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                  or not 0 <= value <= 1):
+            raise CorpusError(f"{where}: rules.{key} must be a rate from 0 to 1 (got {value!r})")
+        rates[key] = None if value is None else float(value)
+    counts: dict[str, int | None] = {}
+    for key in ("min_samples", "min_requests"):
+        value = raw.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise CorpusError(f"{where}: rules.{key} must be a whole number >= 1 (got {value!r})")
+        counts[key] = value
+    return Rules(lists["ignore"], lists["shape_only"], rates["relative"], rates["absolute"],
+                 counts["min_samples"], counts["min_requests"])
 
 
 # --------------------------------------------------------------------------- sessions
@@ -295,7 +366,7 @@ def _read_alb(path: Path) -> Iterator[CorpusRequest]:
 _CHAT_PATH = re.compile(r"^/api/chat/([^/]+)$")
 
 
-def _session_of(path: str, body: bytes | None) -> str | None:
+def session_of(path: str, body: bytes | None) -> str | None:
     """The chat session a request touches (path segment or `session_id` in a JSON body)."""
     match = _CHAT_PATH.match(path)
     if match:
@@ -303,7 +374,7 @@ def _session_of(path: str, body: bytes | None) -> str | None:
     if body and b"session_id" in body:
         try:
             value = json.loads(body).get("session_id")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             return None
         return value if isinstance(value, str) and value else None
     return None
@@ -336,35 +407,87 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
     return expanded
 
 
-def iter_corpora(paths: Sequence[Path], table: RouteTable | None) -> Iterator[CorpusRequest]:
+MAX_BODIES_PER_ROUTE = 16   # bodies kept per route to lend to requests logged without one
+MAX_SKIPPED_LISTED = 50
+
+
+@dataclass
+class Loaded:
+    """What validating the corpus found: requests, skipped entries by reason, and bodies to lend by route."""
+
+    count: int = 0
+    digest: str = ""
+    skipped: dict[str, int] = field(default_factory=dict)
+    skipped_listed: list[str] = field(default_factory=list)
+    bodies: dict[str, list[tuple[bytes, tuple[tuple[str, str], ...], str]]] = field(default_factory=dict)
+
+    def skip(self, entry: Skipped) -> None:
+        self.skipped[entry.reason] = self.skipped.get(entry.reason, 0) + 1
+        if len(self.skipped_listed) < MAX_SKIPPED_LISTED:
+            self.skipped_listed.append(f"{entry.source}: {entry.reason}")
+
+    def keep_body(self, request: CorpusRequest) -> None:
+        if not request.mutating or request.body is None:
+            return
+        kept = self.bodies.setdefault(request.route, [])
+        if len(kept) < MAX_BODIES_PER_ROUTE:
+            types = tuple((k, v) for k, v in request.headers if k.lower() == "content-type")
+            kept.append((request.body, types, request.source))
+
+
+def iter_corpora(paths: Sequence[Path], table: RouteTable | None,
+                 loaded: Loaded | None = None) -> Iterator[CorpusRequest]:
+    """Every request, routed; a mutation logged without its body borrows one of the same route, if any."""
+    lent: dict[str, int] = {}
     for path in paths:
         for request in read_corpus(path):
-            yield assign_route(request, table)
+            request = assign_route(request, table)
+            if request.body_unknown and request.mutating and loaded and loaded.bodies.get(request.route):
+                pool = loaded.bodies[request.route]
+                body, types, origin = pool[lent.get(request.route, 0) % len(pool)]
+                lent[request.route] = lent.get(request.route, 0) + 1
+                headers = tuple(h for h in request.headers if h[0].lower() != "content-type") + types
+                request = replace(request, body=body, headers=headers, body_unknown=False,
+                                  source=f"{request.source} (body from {origin})",
+                                  session_id=session_of(request.path, body))
+            yield request
 
 
 def assign_route(request: CorpusRequest, table: RouteTable | None) -> CorpusRequest:
     route = table.match(request.method, request.path) if table else f"{request.method} {request.path}"
     rules = request.rules
-    for key, extra in request.route_rules:
-        if key == route:
-            rules = rules.merged(extra)
+    for wanted in ("*", route):  # a route's own block wins over the `*` block
+        for key, extra in request.route_rules:
+            if key == wanted:
+                rules = rules.merged(extra)
     return replace(request, route=route, rules=rules, route_rules=())
 
 
-def validate_corpora(paths: Sequence[Path]) -> tuple[int, str]:
-    """Read every file once before sending anything: (request count, sha256 of the files)."""
+def validate_corpora(paths: Sequence[Path], table: RouteTable | None = None) -> Loaded:
+    """Read every file once before sending anything: counts, skipped entries, sha256, bodies by route."""
     digest = hashlib.sha256()
-    count = 0
+    loaded = Loaded()
     for path in paths:
-        for _ in read_corpus(path):
-            count += 1
+        for entry in read_entries(path):
+            if isinstance(entry, Skipped):
+                loaded.skip(entry)
+                continue
+            loaded.count += 1
+            loaded.keep_body(assign_route(entry, table))
         with path.open("rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
-    if count == 0:
+    if loaded.count == 0:
         names = ", ".join(str(p) for p in paths)
-        raise CorpusError(f"{names}: the corpus has no requests (add at least one)")
-    return count, digest.hexdigest()
+        skipped = f" ({sum(loaded.skipped.values())} entries skipped: {_reasons(loaded.skipped)})" \
+            if loaded.skipped else ""
+        raise CorpusError(f"{names}: the corpus has no requests to replay{skipped} (add at least one)")
+    loaded.digest = digest.hexdigest()
+    return loaded
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return "; ".join(f"{n} {reason}" for reason, n in sorted(counts.items()))
 
 
 def corpus_digest(requests: Iterable[CorpusRequest]) -> str:

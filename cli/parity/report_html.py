@@ -19,6 +19,7 @@ header h1{margin:0 0 6px;font-size:22px}main{padding:16px 32px}
 section.route{background:#fff;border:1px solid #e2e8f0;border-radius:8px;margin:14px 0;padding:12px 18px}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
 .pass .badge,.badge.pass{background:#16a34a}.badge.fail{background:#dc2626}.badge.not_covered{background:#64748b}
+.badge.inconclusive{background:#a16207}table.noise td{font-size:12px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #e2e8f0;padding:4px 8px;vertical-align:top;
 text-align:left}th{background:#f1f5f9}table.diff td{font-family:ui-monospace,monospace;font-size:12px;
 max-width:520px;word-break:break-all;white-space:pre-wrap}.outcome-noise{color:#64748b}
@@ -39,11 +40,12 @@ def write_html(report: dict[str, Any], out_dir: Path) -> Path:
 def render(report: dict[str, Any]) -> str:
     state = "pass" if report["passed"] else "fail"
     routes = report["routes"]
-    counts = {v: sum(r["verdict"] == v for r in routes) for v in ("pass", "fail", "not_covered")}
+    counts = {v: sum(r["verdict"] == v for r in routes) for v in ("pass", "fail", "inconclusive", "not_covered")}
     by_route: dict[str, list[dict[str, Any]]] = {}
     for difference in report["differences"]:
         by_route.setdefault(difference["route"], []).append(difference)
-    ordered = sorted(routes, key=lambda r: {"fail": 0, "pass": 1, "not_covered": 2}[r["verdict"]])
+    rank = {"fail": 0, "inconclusive": 1, "pass": 2, "not_covered": 3}
+    ordered = sorted(routes, key=lambda r: rank[r["verdict"]])
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
         "<title>shopbot parity report</title>",
@@ -52,7 +54,8 @@ def render(report: dict[str, Any]) -> str:
         f"<div>primary <b>{escape(report['primary'])}</b> &nbsp;vs&nbsp; candidate "
         f"<b>{escape(report['candidate'])}</b></div>",
         f"<div>{report['requests']} requests (each sent twice to each side) · {counts['pass']} routes pass · "
-        f"{counts['fail']} fail · {counts['not_covered']} not covered · generated {escape(report['generated_at'])}"
+        f"{counts['fail']} fail · {counts['inconclusive']} too few samples · {counts['not_covered']} not covered"
+        f" · generated {escape(report['generated_at'])}"
         f" · corpus sha256 {escape(report['corpus_sha256'][:16])}…</div></header><main>",
         _warmup(report),
         _coverage(report),
@@ -79,6 +82,13 @@ def _coverage(report: dict[str, Any]) -> str:
     skipped = report.get("skipped", {})
     note = (f"<p>{skipped['total']} mutating request(s) skipped (mark them safe or pass --allow-mutations).</p>"
             if skipped.get("total") else "")
+    no_body = (report.get("not_compared") or {}).get("mutating_without_body", 0)
+    if no_body:
+        note += f"<p>{no_body} mutating request(s) without bodies: not compared.</p>"
+    left_out = report.get("corpus_skipped") or {}
+    if left_out.get("total"):
+        note += "<p>Corpus entries skipped:</p><ul>" + "".join(
+            f"<li>{count} × {escape(reason)}</li>" for reason, count in sorted(left_out["by_reason"].items())) + "</ul>"
     return (f"<section class=route><h2>Coverage</h2><p>{len(coverage['covered'])} of "
             f"{len(coverage['covered']) + len(coverage['not_covered'])} service routes exercised "
             f"(route table: {escape(str(coverage.get('route_table', '')))}).</p>"
@@ -91,6 +101,7 @@ def _route(route: dict[str, Any], differences: list[dict[str, Any]]) -> str:
     html = [f"<section class=route id='{escape(route['route'])}'><h2><span class='badge {verdict}'>"
             f"{verdict.replace('_', ' ')}</span> {escape(route['route'])}</h2><ul>{why}</ul>"]
     if route["requests"]:
+        html.append(_noise_table(route.get("noise") or []))
         html.append(_latency_table(route["latency"]))
         html.append(_histogram_svg(route.get("histogram") or {}))
     if differences:
@@ -110,6 +121,31 @@ def _route(route: dict[str, Any], differences: list[dict[str, Any]]) -> str:
         html.append(f"<p>⚠ {escape(error['side'])} {escape(error['target'])}: {escape(error['error'])}</p>")
     html.append("</section>")
     return "".join(html)
+
+
+def _noise_table(rows: list[dict[str, Any]]) -> str:
+    """Per field: both rates, the thresholds, the samples, what could still hide, and why it was decided so."""
+    if not rows:
+        return ""
+    html = ["<table class=noise><tr><th>field</th><th>kind</th><th>samples</th><th>across sides</th>"
+            "<th>within primary</th><th>within candidate</th><th>thresholds (rel / abs / min samples)</th>"
+            "<th>could hide (95%)</th><th>decision</th><th>why</th></tr>"]
+    for row in rows:
+        limits = row.get("thresholds") or {}
+        html.append(
+            f"<tr class='outcome-{escape(str(row.get('outcome', '')))}'><td>{escape(str(row['field']))}</td>"
+            f"<td>{escape(str(row.get('kind', '')))}</td><td>{row.get('samples', 0)}</td>"
+            f"<td>{_pct(row.get('cross_rate'))}</td><td>{_pct(row.get('within_primary'))}</td>"
+            f"<td>{_pct(row.get('within_candidate'))}</td>"
+            f"<td>{_pct(limits.get('relative'))} / {_pct(limits.get('absolute'))} / {limits.get('min_samples', '–')}"
+            f"</td><td>{_pct(row.get('hidden_rate_95'))}</td><td>{escape(str(row.get('outcome', '')))}</td>"
+            f"<td>{escape(str(row.get('reason', '')))}</td></tr>")
+    html.append("</table>")
+    return "".join(html)
+
+
+def _pct(value: Any) -> str:
+    return f"{float(value) * 100:.1f}%" if isinstance(value, int | float) else "–"
 
 
 def _latency_table(latency: dict[str, Any]) -> str:

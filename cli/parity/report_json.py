@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .latency import MIN_BUDGET_SAMPLES, Budget, histogram
+from .corpus import Loaded
+from .latency import Budget, histogram
+from .noise import upper_bound
 from .routes import RouteTable
 from .runner import RouteState, RunResult
 
@@ -20,7 +22,7 @@ REPORT_NAME = "parity-report.json"
 
 
 def build_report(result: RunResult, *, primary: str, candidate: str, corpus_sha256: str, budget: Budget,
-                 table: RouteTable | None, table_note: str | None) -> dict[str, Any]:
+                 table: RouteTable | None, table_note: str | None, loaded: Loaded | None = None) -> dict[str, Any]:
     routes: list[dict[str, Any]] = []
     differences: list[dict[str, Any]] = []
     known = table.routes if table else []
@@ -30,7 +32,8 @@ def build_report(result: RunResult, *, primary: str, candidate: str, corpus_sha2
         entry, findings = _route(key, state, budget)
         routes.append(entry)
         differences.extend(findings)
-    passed = result.requests > 0 and all(r["verdict"] != "fail" for r in routes)
+    # passed: something was compared, and every route that was replayed passed with enough samples
+    passed = result.requests > 0 and all(r["verdict"] not in ("fail", "inconclusive") for r in routes)
     return {
         "version": 1,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -50,6 +53,10 @@ def build_report(result: RunResult, *, primary: str, candidate: str, corpus_sha2
             "route_table": "shopbot.create_app().url_map" if table else f"unavailable ({table_note})",
         },
         "skipped": {"total": result.skipped_total, "listed": result.skipped},
+        # entries of the corpus left out on purpose (WebSocket, answered by the ALB itself, ...), by reason
+        "corpus_skipped": {"total": sum((loaded or Loaded()).skipped.values()),
+                           "by_reason": (loaded or Loaded()).skipped, "listed": (loaded or Loaded()).skipped_listed},
+        "not_compared": {"mutating_without_body": result.no_body},
         "warmup": {side: samples.summary() for side, samples in result.warmup.items()},
     }
 
@@ -59,17 +66,19 @@ def _route(key: str, state: RouteState, budget: Budget) -> tuple[dict[str, Any],
     failures: list[str] = []
     findings: list[dict[str, Any]] = []
     primary, candidate = state.primary.summary(), state.candidate.summary()
-    ratio, breach = budget.check(primary, candidate)
+    ratio, breach, latency_note = budget.assess(primary, candidate)
     if not state.requests:
         verdict = "not_covered"
-        why.append(f"{state.skipped} mutating request(s) skipped: mark them `safe: true` or pass --allow-mutations"
-                   if state.skipped else "no request in the corpus reached this route")
+        if state.skipped:
+            why.append(f"{state.skipped} mutating request(s) skipped: mark them `safe: true` or pass --allow-mutations")
+        if not state.skipped and not state.no_body:
+            why.append("no request in the corpus reached this route")
     else:
         for decision in state.noise.verdicts():
             f = decision.finding
             findings.append({"route": key, "key": f.key, "kind": f.kind, "label": f.label,
                              "outcome": decision.outcome, "reason": decision.reason, "count": f.count,
-                             "examples": f.examples})
+                             "stats": decision.stats, "examples": f.examples})
             if decision.outcome == "fail":
                 failures.append(decision.reason)
             else:
@@ -77,31 +86,47 @@ def _route(key: str, state: RouteState, budget: Budget) -> tuple[dict[str, Any],
         failures.extend(f"{kind} ({count} answer(s))" for kind, count in sorted(state.errors.items()))
         if breach:
             failures.append(breach)
-        elif primary and candidate and min(primary["count"], candidate["count"]) < MIN_BUDGET_SAMPLES:
-            why.append(f"latency budget not checked: {int(min(primary['count'], candidate['count']))} sample(s) "
-                       f"per side, {MIN_BUDGET_SAMPLES} needed")
+        elif latency_note:
+            why.append(latency_note)
         for side, summary in (("primary", primary), ("candidate", candidate)):
             if summary and summary.get("cold_starts"):
                 why.append(f"{side}: {int(summary['cold_starts'])} cold start(s) kept out of the latency "
                            f"comparison (slowest {summary['cold_max']:.0f} ms)")
         if state.skipped:
             why.append(f"{state.skipped} mutating request(s) skipped")
-        verdict = "fail" if failures else "pass"
-        if not failures:
+        enough = state.requests >= state.min_requests
+        verdict = "fail" if failures else "pass" if enough else "inconclusive"
+        if verdict == "inconclusive":
+            failures.append(f"not enough samples: {state.requests} request(s) on this route, the gate needs "
+                            f"{state.min_requests} (parity_min_route_requests, or rules.min_requests in the corpus)")
+        elif not failures:
             why.insert(0, f"{state.requests} request(s) answered alike on both sides (x2 each)")
+        why.append(_confidence_line(state.requests))
         why[:0] = failures
+    if state.no_body:
+        why.append(f"{state.no_body} mutating request(s) without bodies: not compared (the log carries no "
+                   "bodies; add a HAR or YAML corpus with bodies for this route and they are lent)")
     entry = {
         "route": key,
         "verdict": verdict,
         "why": why,
         "failures": failures,
         "requests": state.requests,
+        "min_requests": state.min_requests,
+        "confidence": {"requests": state.requests, "unseen_difference_rate_95": round(upper_bound(0, state.requests),
+                                                                                       4)},
+        "thresholds": state.noise.thresholds.as_dict(),
         "latency": {"primary": primary, "candidate": candidate, "p95_ratio": ratio},
         "histogram": histogram(state.primary, state.candidate),
         "noise": state.noise.field_report(),
         "errors": state.error_examples,
     }
     return entry, findings
+
+
+def _confidence_line(requests: int) -> str:
+    return (f"confidence: with {requests} request(s), a difference touching up to "
+            f"{upper_bound(0, requests) * 100:.1f}% of this route's requests could go unseen (95% bound)")
 
 
 def write_json(report: dict[str, Any], out_dir: Path) -> Path:

@@ -11,7 +11,7 @@ JUNIT_NAME = "parity-junit.xml"
 
 def write_junit(report: dict[str, Any], out_dir: Path) -> Path:
     routes = report["routes"]
-    failures = sum(r["verdict"] == "fail" for r in routes)
+    failures = sum(r["verdict"] in ("fail", "inconclusive") for r in routes)
     skipped = sum(r["verdict"] == "not_covered" for r in routes)
     suite = ET.Element("testsuite", {
         "name": "shopbot parity", "tests": str(len(routes)), "failures": str(failures),
@@ -24,9 +24,10 @@ def write_junit(report: dict[str, Any], out_dir: Path) -> Path:
     for route in routes:
         case = ET.SubElement(suite, "testcase", {"classname": "parity", "name": route["route"]})
         why = "\n".join(route["why"])
-        if route["verdict"] == "fail":
+        if route["verdict"] in ("fail", "inconclusive"):
             first = route["why"][0] if route["why"] else "differences"
-            failure = ET.SubElement(case, "failure", {"message": first[:300], "type": "ParityDifference"})
+            kind = "ParityDifference" if route["verdict"] == "fail" else "NotEnoughSamples"
+            failure = ET.SubElement(case, "failure", {"message": first[:300], "type": kind})
             failure.text = why
         elif route["verdict"] == "not_covered":
             ET.SubElement(case, "skipped", {"message": why[:300]})

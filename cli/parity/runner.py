@@ -26,15 +26,17 @@ from yarl import URL
 
 from ..errors import CliError, ExitStatus
 from .compare import Diff, Response, compare
-from .corpus import CorpusRequest, side_session
+from .corpus import CorpusRequest, Rules, side_session
 from .latency import Samples
-from .noise import RouteNoise
+from .noise import RouteNoise, Thresholds
+from .redact import Redactor
 
 MAX_BODY = 1 << 20          # bytes kept per answer for diffing; the rest is hashed only
 MAX_ERROR_EXAMPLES = 5
 MAX_SKIPPED_LISTED = 50
 # Both repetitions on both sides leave together: P1/C1 and P2/C2 see the same moment, and the two
 # repetitions use separate chat sessions, so they cannot disturb each other.
+DEFAULT_THRESHOLDS = Thresholds()
 SENDS = (("primary", "p1"), ("candidate", "c1"), ("primary", "p2"), ("candidate", "c2"))
 
 
@@ -49,6 +51,9 @@ class RunOptions:
     allow_mutations: bool = False
     max_body: int = MAX_BODY
     probe_path: str = "/health"
+    thresholds: Thresholds = DEFAULT_THRESHOLDS   # noise thresholds (settings); a corpus `rules:` overrides
+    min_requests: int = 1                   # requests a route needs before its verdict counts
+    mask_names: tuple[str, ...] = ()        # extra names whose values are masked in every report
 
 
 @dataclass
@@ -60,8 +65,10 @@ class RouteState:
     primary: Samples = field(default_factory=Samples)
     candidate: Samples = field(default_factory=Samples)
     errors: dict[str, int] = field(default_factory=dict)        # "candidate: timeout" -> count
+    min_requests: int = 1
     error_examples: list[dict[str, str]] = field(default_factory=list)
     skipped: int = 0
+    no_body: int = 0            # mutating requests logged without a body: not compared
 
 
 @dataclass
@@ -71,6 +78,7 @@ class RunResult:
     sent: int = 0                        # HTTP requests sent, both sides
     skipped: list[str] = field(default_factory=list)
     skipped_total: int = 0
+    no_body: int = 0
     seconds: float = 0.0
     warmup: dict[str, Samples] = field(default_factory=lambda: {"primary": Samples(), "candidate": Samples()})
 
@@ -162,6 +170,7 @@ class Replay:
         self.sessions: dict[str, aiohttp.ClientSession] = {}
         self.origin_text = {side: _origin(getattr(options, side)) for side in ("primary", "candidate")}
         self.origins = {side: text.encode() for side, text in self.origin_text.items()}
+        self.redactor = Redactor(options.mask_names)
 
     async def run(self, requests: Iterable[CorpusRequest]) -> RunResult:
         started = time.perf_counter()
@@ -207,11 +216,17 @@ class Replay:
 
     def _filtered(self, requests: Iterable[CorpusRequest]) -> Iterator[CorpusRequest]:
         for request in requests:
+            if request.mutating and request.body_unknown:
+                # the log holds no body (ALB) and no other source lent one: sending none compares nothing
+                self.result.no_body += 1
+                self.result.route(request.route).no_body += 1
+                continue
             if request.mutating and not (request.safe or self.options.allow_mutations):
                 self.result.skipped_total += 1
                 self.result.route(request.route).skipped += 1
                 if len(self.result.skipped) < MAX_SKIPPED_LISTED:
-                    self.result.skipped.append(f"{request.method} {request.target} ({request.source})")
+                    self.result.skipped.append(f"{request.method} {self.redactor.target(request.target)} "
+                                               f"({request.source})")
                 continue
             yield request
 
@@ -308,6 +323,8 @@ class Replay:
 
     def _record(self, request: CorpusRequest, answers: dict[str, Response]) -> None:
         state = self.result.route(request.route)
+        if not state.requests:
+            self._route_limits(state, request.rules)
         state.requests += 1
         self.result.requests += 1
         self.result.sent += 4
@@ -323,7 +340,10 @@ class Replay:
             else:
                 own_p = compare(p1, p2, request.rules, visited)
                 own_c = compare(c1, c2, request.rules, visited)
-        state.noise.observe(cross, own_p, own_c, visited, request.source or request.target)
+        if cross:  # secrets never reach a report: mask by field name before anything keeps the values
+            cross = [self.redactor.diff(d) for d in cross]
+        target = self.redactor.target(request.target)
+        state.noise.observe(cross, own_p, own_c, visited, request.source or target)
         for tag, answer in answers.items():
             side = "primary" if tag[0] == "p" else "candidate"
             if answer.error:
@@ -331,13 +351,23 @@ class Replay:
                 state.errors[kind] = state.errors.get(kind, 0) + 1
                 if len(state.error_examples) < MAX_ERROR_EXAMPLES:
                     state.error_examples.append({"request": request.source, "side": side, "error": answer.error,
-                                                 "target": request.target})
+                                                 "target": target})
             else:
                 getattr(state, side).add(answer.latency_ms)
         if self.results is not None:
-            self.results.write(json.dumps(_line(request, answers, cross)) + "\n")
+            self.results.write(json.dumps(_line(request, target, answers, cross)) + "\n")
         if self.on_progress is not None:
             self.on_progress(self.result.requests)
+
+
+    def _route_limits(self, state: RouteState, rules: Rules) -> None:
+        """The route's thresholds: the settings', overridden by the corpus's `rules:` for the route."""
+        base = self.options.thresholds
+        state.noise.thresholds = Thresholds(
+            base.relative if rules.relative is None else rules.relative,
+            base.absolute if rules.absolute is None else rules.absolute,
+            base.min_samples if rules.min_samples is None else rules.min_samples)
+        state.min_requests = self.options.min_requests if rules.min_requests is None else rules.min_requests
 
 
 async def _check_tls(side: str, base: str, timeout: float) -> None:
@@ -373,9 +403,9 @@ def _reason(error: BaseException) -> str:
     return text.splitlines()[0][:200]
 
 
-def _line(request: CorpusRequest, answers: dict[str, Response], cross: list[Diff]) -> dict[str, Any]:
+def _line(request: CorpusRequest, target: str, answers: dict[str, Response], cross: list[Diff]) -> dict[str, Any]:
     return {
-        "route": request.route, "method": request.method, "target": request.target, "source": request.source,
+        "route": request.route, "method": request.method, "target": target, "source": request.source,
         "answers": {tag: {"status": a.status, "ms": round(a.latency_ms, 3), "bytes": a.size, "error": a.error}
                     for tag, a in answers.items()},
         "diffs": [{"key": d.key, "kind": d.kind, "where": d.where, "primary": d.primary,

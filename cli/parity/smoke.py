@@ -25,13 +25,17 @@ SEARCH_QUERIES = ("running shoes", "headphones", "coffee")
 def smoke_corpus(table: RouteTable, session_id: str | None = None, repeat: int = 3) -> list[CorpusRequest]:
     """Requests for every route of `table`: stateless ones `repeat` times (enough latency samples for
     the budget), then the chat session in an order that works (create, read, delete, read)."""
-    sid = session_id or f"parity-smoke-{uuid.uuid4().hex[:12]}"
+    first = session_id or f"parity-smoke-{uuid.uuid4().hex[:12]}"
+    # one chat session per repetition, so chat fields (timestamps) get as many samples as the rest
+    sids = [first, *(f"{first}-{n}" for n in range(2, repeat + 1))]
     requests: list[CorpusRequest] = []
     for route in table.routes:
-        requests.extend(_for_route(route, table, sid))
+        requests.extend(_for_route(route, table, first))
     requests.append(CorpusRequest("GET", "/api/no-such-route", source="smoke: unknown path (404 shape)"))
-    chat = [r for r in requests if r.session_id]
-    ordered = [r for r in requests if not r.session_id] * repeat + sorted(chat, key=_chat_order)
+    ordered = [r for r in requests if not r.session_id] * repeat
+    for sid in sids:
+        session = [r for route in table.routes for r in _for_route(route, table, sid) if r.session_id]
+        ordered.extend(sorted(session, key=_chat_order))
     return [assign_route(r, table) for r in ordered]
 
 

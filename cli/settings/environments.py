@@ -67,6 +67,12 @@ class Settings:
     ecs_cluster: str | None = None
     ecs_service: str | None = None
     ecr_repository: str | None = None
+    # issue 13: parity-check noise statistics, sample gate and report masking
+    parity_noise_relative: float = 0.2       # a field is noise unless its cross-side rate beats the within-side
+    parity_noise_absolute: float = 0.02      # rate by more than this share of it AND these points
+    parity_min_field_samples: int = 3        # samples a field needs before it may be called noise
+    parity_min_route_requests: int = 1       # requests every replayed route needs for `passed`
+    parity_mask_names: list[str] = field(default_factory=list)  # extra query/header/body names to mask
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags win over the file; a flag left unset (None) keeps the file's value."""

@@ -25,7 +25,7 @@ def test_identical_service_with_pure_noise_passes(divergent: str, tmp_path: Path
     assert outcome.exit_code == 0, outcome.output
     report = outcome.report
     assert report is not None and report["passed"] is True
-    assert report["requests"] == 4
+    assert report["requests"] == 6
     noise = {f["field"]: f["state"] for f in outcome.route(SEARCH)["noise"]}
     # request ids and timestamps vary within each side: recognised as noise, not differences
     assert noise["$.request_id"] == "noisy"
@@ -85,7 +85,7 @@ def test_a_hanging_target_is_reported_per_request(divergent: str, tmp_path: Path
 
 def test_text_and_very_large_bodies_are_diffed_with_a_cap(divergent: str, tmp_path: Path) -> None:
     corpus = tmp_path / "bodies.yaml"
-    corpus.write_text("- {path: /page}\n- {path: /big}\n")
+    corpus.write_text("- {path: /page}\n- {path: /big}\n" * 3)  # 3 samples each for the noise statistics
     outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate",
                         f"{divergent}/m/text", "--corpus", str(corpus), "--concurrency", "2")
     assert outcome.exit_code == 1, outcome.output
@@ -106,7 +106,7 @@ def test_text_and_very_large_bodies_are_diffed_with_a_cap(divergent: str, tmp_pa
 
 def test_absolute_links_to_each_sides_own_host_are_equal(divergent: str, tmp_path: Path) -> None:
     corpus = tmp_path / "redirect.yaml"
-    corpus.write_text("- {path: /redirect}\n")
+    corpus.write_text("- {path: /redirect}\n" * 3)
     other_host = divergent.replace("127.0.0.1", "localhost")
     outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate", f"{other_host}/m/base",
                         "--corpus", str(corpus))
@@ -129,13 +129,14 @@ def test_rate_limit_spaces_requests(divergent: str, tmp_path: Path) -> None:
 
 def test_only_unsafe_mutations_means_nothing_was_checked(divergent: str, tmp_path: Path) -> None:
     corpus = tmp_path / "mutations.yaml"
-    corpus.write_text("- {method: DELETE, path: /api/chat/abcdefgh1}\n- {method: POST, path: /api/chat, json: {}}\n")
+    corpus.write_text("- {method: DELETE, path: /api/chat/abcdefgh1}\n"
+                      "- {method: POST, path: /api/chat, json: {}}\n" * 3)
     outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate", f"{divergent}/m/base",
                         "--corpus", str(corpus))
     assert outcome.exit_code == 1
-    assert "no request was replayed (2 mutating request(s) skipped" in outcome.output
+    assert "no request was replayed (6 mutating request(s) skipped" in outcome.output
     assert outcome.report is not None and outcome.report["passed"] is False
     outcome = run_check(tmp_path / "out2", "--primary", f"{divergent}/m/base", "--candidate",
                         f"{divergent}/m/base", "--corpus", str(corpus), "--allow-mutations")
     assert outcome.exit_code == 0, outcome.output
-    assert outcome.report is not None and outcome.report["requests"] == 2
+    assert outcome.report is not None and outcome.report["requests"] == 6

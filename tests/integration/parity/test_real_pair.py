@@ -75,6 +75,8 @@ def test_chat_sessions_are_kept_apart_per_side_and_repetition(real_pair: tuple[s
     ecs, lam, redis_url = real_pair
     corpus = tmp_path / "chat.yaml"
     corpus.write_text(
+        "rules:\n"  # one conversation is enough to check the sessions; let its timestamps count as noise
+        "  'GET /api/chat/<session_id>': {min_samples: 1}\n"
         "requests:\n"
         "  - {method: POST, path: /api/chat, json: {message: trail shoes, session_id: parity-apart-1}, safe: true}\n"
         "  - {method: GET, path: /api/chat/parity-apart-1}\n"

@@ -67,7 +67,8 @@ def test_yaml_corpus_with_query_json_headers_and_route_rules(tmp_path: Path) -> 
     ("requests:\n  - {path: /x, json: {}, body: y}\n", ":2: give either `json` or `body`"),
     ("requests:\n  - {path: /x, colour: red}\n", ":2: unknown key(s) ['colour']"),
     ("requests:\n  - {path: /x, safe: maybe}\n", ":2: `safe` must be true or false"),
-    ("requests:\n  - {path: /x, rules: {skip: []}}\n", ":2: `rules` takes only `ignore` and `shape_only`"),
+    ("requests:\n  - {path: /x, rules: {skip: []}}\n", ":2: `rules` takes only ignore, shape_only, relative, absolute, "
+                                                  "min_samples, min_requests"),
     ("just text\n", ":1: expected a list of requests"),
     ("requests: [\n", ":2: not valid YAML"),
 ])
@@ -135,7 +136,8 @@ def test_alb_access_log_plain_and_gzipped(tmp_path: Path) -> None:
 def test_validate_counts_and_hashes_before_anything_is_sent(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("- {path: /a}\n- {path: /b}\n")
-    assert validate_corpora([path]) == (2, hashlib.sha256(path.read_bytes()).hexdigest())
+    loaded = validate_corpora([path])
+    assert (loaded.count, loaded.digest) == (2, hashlib.sha256(path.read_bytes()).hexdigest())
     empty = tmp_path / "empty.yaml"
     empty.write_text("[]\n")
     with pytest.raises(CorpusError, match="has no requests"):
@@ -178,7 +180,7 @@ def test_a_folder_of_alb_logs_is_read_file_by_file(tmp_path: Path) -> None:
             gzip.compress(line.encode() + b"\n"))
     files = expand_paths([tmp_path / "AWSLogs"])
     assert [r.target for r in iter_corpora(files, None)] == ["/health?m=1000", "/health?m=1005"]
-    assert validate_corpora(files)[0] == 2
+    assert validate_corpora(files).count == 2
     (tmp_path / "empty").mkdir()
     with pytest.raises(CorpusError, match="folder has no corpus files"):
         expand_paths([tmp_path / "empty"])

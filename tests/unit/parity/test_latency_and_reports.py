@@ -70,12 +70,14 @@ def test_smoke_corpus_covers_every_route_in_a_working_order() -> None:
     table = service_table()
     corpus = smoke_corpus(table, session_id="parity-smoke-1")
     assert {r.route for r in corpus} >= set(table.routes)
-    chat = [(r.method, r.route) for r in corpus if r.session_id]
-    assert chat == [("POST", "POST /api/chat"), ("GET", "GET /api/chat/<session_id>"),
-                    ("DELETE", "DELETE /api/chat/<session_id>"), ("GET", "GET /api/chat/<session_id>")]
+    chat = [(r.method, r.route, r.session_id) for r in corpus if r.session_id]
+    one = [("POST", "POST /api/chat"), ("GET", "GET /api/chat/<session_id>"),
+           ("DELETE", "DELETE /api/chat/<session_id>"), ("GET", "GET /api/chat/<session_id>")]
+    # three sessions (one per repetition: enough samples for the noise statistics), each in a working order
+    assert chat == [(m, r, sid) for sid in ("parity-smoke-1", "parity-smoke-1-2", "parity-smoke-1-3") for m, r in one]
     assert all(r.safe for r in corpus if r.session_id)
     assert any(r.target == "/api/items/1" for r in corpus)
-    assert corpus[-4:] == [r for r in corpus if r.session_id]  # one unit, replayed in order
+    assert corpus[-12:] == [r for r in corpus if r.session_id]  # three units, each replayed in order
 
 
 def fake_result() -> RunResult:

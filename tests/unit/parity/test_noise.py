@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from shopbot_cli.parity.compare import Response, compare
 from shopbot_cli.parity.corpus import Rules
-from shopbot_cli.parity.noise import RouteNoise
+from shopbot_cli.parity.noise import RouteNoise, Thresholds, exceeds, upper_bound
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -35,7 +35,9 @@ def test_noisy_timestamp_in_the_same_format_is_forgiven() -> None:
         observe(noise, p1, p2, c1, c2)
     [verdict] = noise.verdicts()
     assert verdict.outcome == "noise"
-    assert {"field": "$.at", "samples": 3, "varied": 3, "state": "noisy"} in noise.field_report()
+    [row] = noise.field_report()
+    assert (row["field"], row["samples"], row["varied"], row["state"]) == ("$.at", 3, 3, "noisy")
+    assert row["outcome"] == "noise"
 
 
 def test_noisy_timestamp_that_changes_format_is_still_caught() -> None:
@@ -64,22 +66,36 @@ def test_stable_field_that_differs_is_a_difference_and_says_when_samples_are_few
     observe(noise, body(price=10), body(price=10), body(price=11), body(price=11))
     [verdict] = noise.verdicts()
     assert verdict.outcome == "fail"
-    assert "not enough samples to rule out noise (1 of 3)" in verdict.reason
-    assert noise.field_report() == [{"field": "$.price", "samples": 1, "varied": 0, "state": "not enough samples"}]
+    assert "not enough samples: value differs: 10 vs 11 - 1 sample(s) of 3 needed" in verdict.reason
+    assert noise.field_report()[0]["state"] == "not enough samples"
     for _ in range(2):
         observe(noise, body(price=10), body(price=10), body(price=11), body(price=11))
     [verdict] = noise.verdicts()
     assert verdict.outcome == "fail" and "not enough samples" not in verdict.reason
+    assert "never varies within a side" in verdict.reason
     assert noise.field_report()[0]["state"] == "stable"
 
 
-def test_identical_bodies_count_as_samples_without_walking_them() -> None:
+def test_identical_bodies_are_not_samples_of_body_fields() -> None:
+    """Four identical bodies say nothing about a field that may not be in them: never more forgiving."""
     noise = RouteNoise()
     same = body(price=10)
     for _ in range(3):
         noise.observe([], [], [], None, "test")
     observe(noise, same, same, body(price=11), body(price=11))
-    assert noise.samples("$.price").samples == 4
+    assert noise.samples("$.price").samples == 1
+    assert noise.samples("headers.etag").samples == 4      # headers are compared in every quad
+    assert noise.identical == 3 and noise.quads == 4
+
+
+def test_a_list_counts_once_per_request() -> None:
+    noise = RouteNoise()
+    for _ in range(4):
+        rows = [{"at": 1}, {"at": 2}, {"at": 3}]
+        shifted = [{"at": 2}, {"at": 3}, {"at": 4}]
+        observe(noise, body(rows=rows), body(rows=rows), body(rows=shifted), body(rows=shifted))
+    [verdict] = noise.verdicts()
+    assert verdict.finding.count == 4 and verdict.stats["cross_rate"] == 1.0 and verdict.stats["samples"] == 4
 
 
 def test_type_change_on_a_noisy_field_is_caught() -> None:
@@ -90,3 +106,99 @@ def test_type_change_on_a_noisy_field_is_caught() -> None:
                 body(at=t[3].timestamp()))
     [verdict] = noise.verdicts()
     assert verdict.outcome == "fail" and verdict.finding.kind == "type"
+
+
+# --------------------------------------------------------------------------- planted cases (issue 13)
+
+
+def price(value: float) -> Response:
+    return body(price=value)
+
+
+def test_systematic_price_difference_under_rare_noise_fails() -> None:
+    """50 requests; candidate always +1.00; each side shows a sale price once in 25 answers."""
+    noise = RouteNoise()
+    for i in range(50):
+        sale_p = 8.0 if i % 25 == 3 else 10.0
+        sale_c = 9.0 if i % 25 == 17 else 11.0
+        observe(noise, price(10.0), price(sale_p), price(11.0), price(sale_c))
+    [verdict] = noise.verdicts()
+    assert verdict.outcome == "fail"
+    assert "differs more across sides than within: differs across sides in 50 of 50 (100.0%), within primary " \
+           "4.0%, within candidate 4.0%" in verdict.reason
+    [row] = noise.field_report()
+    assert (row["cross_rate"], row["within_primary"], row["within_candidate"], row["samples"]) == (1.0, 0.04, 0.04, 50)
+    assert row["outcome"] == "fail" and row["thresholds"] == {"relative": 0.2, "absolute": 0.02, "min_samples": 3}
+
+
+def test_field_that_varies_as_much_within_as_across_is_noise() -> None:
+    noise = RouteNoise()
+    for i in range(40):
+        # a "featured" flag that flips on every other answer on both sides alike
+        a, b = (i % 2 == 0), (i % 2 == 1)
+        observe(noise, body(featured=a), body(featured=b), body(featured=b), body(featured=a))
+    [verdict] = noise.verdicts()
+    assert verdict.outcome == "noise", verdict.reason
+    assert "differs across sides in 40 of 40 (100.0%), within primary 100.0%, within candidate 100.0%" in verdict.reason
+    assert "could still hide" in verdict.reason
+
+
+def test_three_percent_difference_with_no_within_side_noise_fails() -> None:
+    noise = RouteNoise()
+    for i in range(100):
+        candidate = price(12 if i in (5, 50, 95) else 10)
+        observe(noise, price(10), price(10), candidate, candidate)
+    [verdict] = noise.verdicts()
+    assert verdict.outcome == "fail"
+    assert verdict.stats["cross_rate"] == 0.03 and verdict.stats["within_primary"] == 0.0
+    assert "never varies within a side" in verdict.reason
+
+
+def test_three_percent_over_some_noise_fails_on_the_thresholds_and_passes_when_they_are_loosened() -> None:
+    def run(limits: Thresholds) -> str:
+        noise = RouteNoise(thresholds=limits)
+        for i in range(100):
+            wobble = 9 if i % 50 == 1 else 10           # 2% within-side noise on each side
+            cross = 12 if i % 20 == 0 else 10           # plus 5% across-side differences
+            observe(noise, price(10), price(wobble), price(cross), price(wobble if cross == 10 else cross))
+        [verdict] = noise.verdicts()
+        return verdict.outcome
+
+    assert run(Thresholds()) == "fail"
+    assert run(Thresholds(relative=0.2, absolute=0.10)) == "noise"       # needs 10 points above the noise now
+    assert run(Thresholds(relative=5.0, absolute=0.0)) == "noise"        # or 5x the within rate
+
+
+def test_too_few_samples_says_so_and_counts_as_a_difference_even_when_noisy() -> None:
+    noise = RouteNoise()
+    for i in range(2):
+        p1, p2, c1, c2 = (body(at=t.isoformat()) for t in stamps(i))
+        observe(noise, p1, p2, c1, c2)
+    [verdict] = noise.verdicts()
+    assert verdict.outcome == "fail"
+    assert "not enough samples" in verdict.reason and "2 sample(s) of 3 needed" in verdict.reason
+    assert noise.field_report()[0]["state"] == "not enough samples"
+
+
+def test_candidate_that_varies_where_the_primary_is_stable_fails() -> None:
+    noise = RouteNoise()
+    for i in range(30):
+        observe(noise, price(10), price(10), price(10 + (i % 7)), price(10 + ((i + 3) % 7)))
+    [verdict] = noise.verdicts()
+    assert verdict.outcome == "fail"
+    assert verdict.reason.split(": ", 1)[1].startswith(("differs more across", "varies more within the candidate"))
+
+
+def test_upper_bound_is_the_rule_of_three_for_no_hits() -> None:
+    assert upper_bound(0, 0) == 1.0
+    assert 0.025 < upper_bound(0, 100) < 0.03
+    assert 0.5 < upper_bound(50, 100) < 0.6
+    assert upper_bound(100, 100) == 1.0
+
+
+def test_exceeds_needs_both_thresholds() -> None:
+    limits = Thresholds(relative=0.5, absolute=0.1)
+    assert exceeds(0.31, 0.2, limits)            # +0.11 > 0.1 and > 0.1 (half of 0.2)
+    assert not exceeds(0.29, 0.2, limits)        # +0.09: under the absolute threshold
+    assert not exceeds(0.7, 0.5, limits)         # +0.2 > 0.1 but not > 0.25 (half of 0.5)
+    assert exceeds(0.76, 0.5, limits)
