@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import SplitResult, quote
 
 from .corpus import (
     HOP_BY_HOP,
@@ -37,6 +37,13 @@ _ALB_TARGET, _ALB_TARGET_STATUS, _ALB_REQUEST, _ALB_AGENT, _ALB_ACTIONS = 4, 9, 
 EDGE_HEADERS = frozenset({"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id",
                           "forwarded"})
 _FORM_SAFE = "%/:@!$'()*+,;-._~[]"
+
+
+def _absolute(url: str, where: str) -> SplitResult:
+    parts = split_url(url, where)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise CorpusError(f"{where}: URL {url[:80]!r} is not an absolute http(s) URL")
+    return parts
 
 
 # --------------------------------------------------------------------------- HAR
@@ -71,13 +78,15 @@ def _har_entry(entry: Any, where: str) -> CorpusRequest | Skipped:
         return Skipped(where, "WebSocket upgrade (not replayable as a request)")
     if method not in METHODS:
         raise CorpusError(f"{where}: unknown method {method[:20]!r} (use one of {', '.join(sorted(METHODS))})")
-    parts = split_url(request["url"], where)
+    parts = _absolute(request["url"], where)
     kept = tuple((name, value) for name, value in headers
                  if not name.startswith(":") and name.lower() not in HOP_BY_HOP)
     cookies = _har_pairs(request.get("cookies", []), where, "cookies")
     if cookies and not any(name.lower() == "cookie" for name, _ in kept):
         kept = (*kept, ("Cookie", "; ".join(f"{name}={value}" for name, value in cookies)))
     body, kept = _har_body(request.get("postData"), kept, where)
+    if not body and method in ("GET", "HEAD", "OPTIONS"):
+        body = None  # an empty postData on a GET (Insomnia) is no body at all
     path = parts.path or "/"
     return checked(CorpusRequest(method, path, parts.query, kept, body, False, where,
                                  session_id=session_of(path, body)))
@@ -212,7 +221,7 @@ def _alb_line(fields: list[str], where: str) -> CorpusRequest | Skipped | None:
     method, url = request_line[0].upper(), request_line[1]
     if method not in METHODS:
         raise CorpusError(f"{where}: unknown method {method[:20]!r}")
-    parts = split_url(url, where)
+    parts = _absolute(url, where)
     agent = fields[_ALB_AGENT].strip('"')
     headers = (("User-Agent", agent),) if agent and agent != "-" else ()
     path = parts.path or "/"

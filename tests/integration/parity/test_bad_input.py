@@ -111,3 +111,48 @@ def test_untrusted_tls_certificate_exits_2(divergent: str, tmp_path: Path) -> No
         stop(server)
     assert outcome.exit_code == 2
     assert f"cannot reach the candidate https://127.0.0.1:{port}/m/base: TLS certificate rejected" in outcome.output
+
+
+HAR_ENTRY = '{"request": {"method": "GET", "url": "http://x/a", "headers": %s%s}}'
+MALFORMED = [
+    ("query.yaml", "- {path: /a, query: [[a, b, c]]}\n", ":1: `query` must be a mapping or a list of [name, value]"),
+    ("log.har", '{"log": [1, 2]}', ":1: not a HAR file (`log` must be an object"),
+    ("headers.har", '{"log": {"entries": [%s]}}' % (HAR_ENTRY % ('{"a": "b"}', "")),
+     ": entry 0: request.headers must be a list of {name, value} objects (got dict)"),
+    ("novalue.har", '{"log": {"entries": [%s]}}' % (HAR_ENTRY % ('[{"name": "A"}]', "")),
+     ": entry 0: request.headers[0] must have a `name` and a `value`"),
+    ("postdata.har", '{"log": {"entries": [%s]}}' % (HAR_ENTRY % ("[]", ', "postData": "a=b"')),
+     ": entry 0: request.postData must be an object with `text` or `params` (got str)"),
+    ("ipv6.har", '{"log": {"entries": [{"request": {"method": "GET", "url": "http://[::1/a", "headers": []}}]}}',
+     ": entry 0: malformed URL 'http://[::1/a' (Invalid IPv6 URL)"),
+    ("crlf.yaml", '- {path: "/a\\r\\nX-Injected: 1"}\n', ":1: the path contains a control character or CR/LF"),
+    ("header.yaml", '- {path: /a, headers: {X-A: "v\\r\\nX-Injected: 1"}}\n',
+     ":1: header X-A contains a control character or CR/LF"),
+    ("bomb.yaml", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nrequests: [{path: /a}]\n",
+     ":2: YAML aliases (*name) are not allowed in a corpus"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "message"), MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_input_is_refused_at_load_with_one_line(divergent: str, tmp_path: Path, name: str, text: str,
+                                                          message: str) -> None:
+    corpus = tmp_path / name
+    corpus.write_text(text)
+    outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate",
+                        f"{divergent}/m/base", "--corpus", str(corpus))
+    assert outcome.exit_code == 2, outcome.output
+    errors = [line for line in outcome.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and f"{corpus}{message}" in " ".join(outcome.output.split()), outcome.output
+    assert "Traceback" not in outcome.output
+    assert not (tmp_path / "out").exists()  # refused before anything was sent: no half-written JSONL
+
+
+def test_out_pointing_at_an_existing_file_is_one_line(divergent: str, tmp_path: Path) -> None:
+    taken = tmp_path / "report.json"
+    taken.write_text("{}")
+    outcome = run_check(taken, "--primary", f"{divergent}/m/base", "--candidate", f"{divergent}/m/base",
+                        "--corpus", CORPUS)
+    assert outcome.exit_code == 2
+    assert f"error: --out {taken} is an existing file; give a folder" in " ".join(outcome.output.split())
+    assert taken.read_text() == "{}"
