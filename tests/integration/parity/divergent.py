@@ -53,6 +53,16 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return _search(mode, headers)
     if tail == "/redirect":  # an absolute Location naming this target's own host
         raise web.HTTPFound(f"http://{request.host}/m/{mode}/health", headers=headers)
+    if tail == "/secrets":  # credentials that differ per side, in a header, a JSON body and a text body
+        side = "PRIMARY" if mode == "base" else "CANDIDATE"
+        headers["X-Session-Token"] = f"CANARY-{side}-HEADER"
+        if request.query.get("format") == "text":
+            return web.Response(text=f"user=ann&password=CANARY-{side}-TEXT\n", content_type="text/plain",
+                                headers=headers)
+        return web.json_response({"user": {"name": "ann", "api_key": f"CANARY-{side}-APIKEY"},
+                                  "token": f"CANARY-{side}-TOKEN", "echo": request.query_string}, headers=headers)
+    if tail == "/markup":  # data that looks like rich markup must be printed, never interpreted
+        return web.json_response({"note": "[/bold] closed" if mode == "base" else "[red]open"}, headers=headers)
     if tail == "/page":
         text = "line one\nline two\n" + ("changed\n" if mode == "text" else "same\n")
         return web.Response(text=text, content_type="text/plain", headers=headers)

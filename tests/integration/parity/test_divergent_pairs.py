@@ -140,3 +140,41 @@ def test_only_unsafe_mutations_means_nothing_was_checked(divergent: str, tmp_pat
                         f"{divergent}/m/base", "--corpus", str(corpus), "--allow-mutations")
     assert outcome.exit_code == 0, outcome.output
     assert outcome.report is not None and outcome.report["requests"] == 6
+
+
+def test_no_secret_like_value_reaches_any_report_file(divergent: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "secrets.yaml"
+    corpus.write_text(
+        "- {path: '/secrets?q=1&access_token=CANARY-QUERY-TOKEN&api_key=CANARY-QUERY-KEY',"
+        " headers: {Authorization: Bearer CANARY-AUTH}}\n" * 3
+        + "- {path: '/secrets?format=text&signature=CANARY-QUERY-SIG'}\n" * 3)
+    outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate",
+                        f"{divergent}/m/secrets", "--corpus", str(corpus))
+    assert outcome.exit_code == 1, outcome.output  # the differing credentials are differences...
+    files = sorted((tmp_path / "out").iterdir())
+    assert {f.name for f in files} == {"parity-report.json", "parity-report.html", "parity-junit.xml",
+                                       "parity-results.jsonl"}
+    for path in files:  # ...shown only as fingerprints, in every file
+        assert "CANARY" not in path.read_text(), path.name
+    assert "CANARY" not in outcome.output
+    report = json.loads((tmp_path / "out" / "parity-report.json").read_text())
+    shown = {d["key"]: d["examples"][0] for d in report["differences"]}
+    assert {"headers.x-session-token", "$.token", "$.user.api_key", "body"} <= set(shown)
+    # masked the way `secrets` masks: two values still tell apart by their fingerprints
+    assert shown["headers.x-session-token"]["primary"].startswith("••••••(len 21, sha256:")
+    assert shown["$.token"]["primary"] != shown["$.token"]["candidate"]
+    assert "user=ann&password=••••••(len 19, sha256:" in shown["body"]["primary"]
+    first = json.loads((tmp_path / "out" / "parity-results.jsonl").read_text().splitlines()[0])
+    assert first["target"].startswith("/secrets?q=1&access_token=••••••(len 18, sha256:")
+
+
+def test_markup_in_answers_and_paths_is_printed_not_interpreted(divergent: str, tmp_path: Path) -> None:
+    folder = tmp_path / "x[" / "bold]"   # the corpus path itself reads ".../x[/bold]/markup.yaml"
+    folder.mkdir(parents=True)
+    corpus = folder / "markup.yaml"
+    corpus.write_text("- {path: /markup}\n" * 3)
+    outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate",
+                        f"{divergent}/m/text", "--corpus", str(corpus))
+    assert outcome.exit_code == 1, outcome.output
+    assert "MarkupError" not in outcome.output and "Traceback" not in outcome.output
+    assert "[/bold] closed" in outcome.output and "[red]open" in outcome.output

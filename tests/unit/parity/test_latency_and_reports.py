@@ -131,3 +131,62 @@ def test_saved_smoke_corpus_reads_back_the_same(tmp_path: Path) -> None:
     again = list(read_corpus(path))
     assert [(r.method, r.target, r.body, r.safe, r.rules, r.session_id) for r in again] == [
         (r.method, r.target, r.body, r.safe, r.rules, r.session_id) for r in generated]
+
+
+def test_few_samples_judge_latency_by_the_median_and_say_why() -> None:
+    """The demo's flake: 6 answers per side, one slow candidate answer made p95 37.6 ms vs 8.9 ms."""
+    budget = Budget(p95_ratio=1.5, min_ms=25)
+    primary = samples(8.0, 8.2, 8.5, 8.9, 8.1, 8.3).summary()
+    one_hiccup = samples(8.4, 8.6, 8.8, 9.0, 8.7, 37.6).summary()
+    ratio, breach, note = budget.assess(primary, one_hiccup)
+    assert breach is None and ratio is not None and ratio > 4
+    assert note is not None and "with 6 samples per side the p95 is the slowest answer (20 needed)" in note
+    # a candidate slow on every answer is still a breach with few samples (its median is slow too)
+    ratio, breach, note = budget.assess(primary, samples(*[160.0] * 6).summary())
+    assert breach is not None and "candidate p50 160.0 ms" in breach and "too few for a p95" in breach
+    # with 20+ samples per side the p95 decides, as before
+    many_p = samples(*[8.0] * 19, 9.0).summary()
+    many_c = samples(*[8.0] * 18, 60.0, 70.0).summary()
+    assert budget.check(many_p, many_c)[1] is not None
+    assert budget.assess(samples(*[8.0] * 4).summary(), samples(*[90.0] * 4).summary())[2] == (
+        "latency budget not checked: 4 sample(s) per side, 5 needed")
+
+
+def test_route_with_too_few_requests_is_inconclusive_and_fails_the_gate() -> None:
+    result = RunResult()
+    route = result.route("GET /health")
+    route.requests, route.min_requests = 2, 30
+    result.requests = 2
+    report = build_report(result, primary="http://alb", candidate="http://api", corpus_sha256="ab" * 32,
+                          budget=Budget(), table=None, table_note="none")
+    [entry] = report["routes"]
+    assert entry["verdict"] == "inconclusive" and report["passed"] is False
+    assert entry["failures"] == ["not enough samples: 2 request(s) on this route, the gate needs 30 "
+                                 "(parity_min_route_requests, or rules.min_requests in the corpus)"]
+    assert entry["confidence"]["unseen_difference_rate_95"] > 0.5
+    route.requests = 30
+    result.requests = 30
+    report = build_report(result, primary="http://alb", candidate="http://api", corpus_sha256="ab" * 32,
+                          budget=Budget(), table=None, table_note="none")
+    assert report["passed"] is True and report["routes"][0]["verdict"] == "pass"
+    assert any("could go unseen (95% bound)" in line for line in report["routes"][0]["why"])
+
+
+def test_report_shows_rates_thresholds_samples_and_why_per_field(tmp_path: Path) -> None:
+    result = RunResult()
+    route = result.route("GET /api/products/search")
+    route.requests = result.requests = 50
+    for i in range(50):
+        sale = [Diff("$.price", "value", "10", "8", "$.price")] if i % 25 == 3 else []
+        route.noise.observe([Diff("$.price", "value", "10", "11", "$.price")], sale, [], {"$.price"}, f"c.yaml:{i}")
+    report = build_report(result, primary="http://alb", candidate="http://api", corpus_sha256="ab" * 32,
+                          budget=Budget(), table=None, table_note="none")
+    [row] = report["routes"][0]["noise"]
+    assert {k: row[k] for k in ("field", "kind", "samples", "cross_rate", "within_primary", "within_candidate",
+                                "outcome")} == {"field": "$.price", "kind": "value", "samples": 50, "cross_rate": 1.0,
+                                                "within_primary": 0.04, "within_candidate": 0.0, "outcome": "fail"}
+    assert row["thresholds"] == {"relative": 0.2, "absolute": 0.02, "min_samples": 3}
+    assert "differs more across sides than within" in str(row["reason"])
+    html = render(report)
+    assert "<th>within primary</th>" in html and "<td>100.0%</td><td>4.0%</td><td>0.0%</td>" in html
+    assert "20.0% / 2.0% / 3" in html

@@ -188,3 +188,13 @@ def test_multiline_values_are_replaced_whole() -> None:
 )
 def test_rendered_values_read_back_the_same(value: Any) -> None:
     assert tomllib.loads(f"key = {render(value)}")["key"] == value
+
+
+def test_show_prints_markup_like_values_literally(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value like `[/bold]` is data, not rich markup: it used to crash `settings show` with MarkupError."""
+    (tmp_path / "shopbot.toml").write_text('[environments.local]\nedge_url = "https://x/[/bold]"\n'
+                                           'parity_mask_names = ["[red]pin"]\n')
+    monkeypatch.chdir(tmp_path)
+    result = run("settings", "show")
+    assert result.exit_code == 0, result.output
+    assert "https://x/[/bold]" in result.stdout and "[red]pin" in result.stdout
