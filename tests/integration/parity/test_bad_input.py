@@ -14,6 +14,7 @@ from tests.support import free_port, stop, wait_for_port
 from .conftest import HERE, run_check
 
 CORPUS = str(HERE / "search.yaml")
+SEARCH_ROUTE = "GET /api/products/search"
 
 
 def test_malformed_yaml_names_file_line_and_reason(divergent: str, tmp_path: Path) -> None:
@@ -156,3 +157,28 @@ def test_out_pointing_at_an_existing_file_is_one_line(divergent: str, tmp_path: 
     assert outcome.exit_code == 2
     assert f"error: --out {taken} is an existing file; give a folder" in " ".join(outcome.output.split())
     assert taken.read_text() == "{}"
+
+
+def test_sample_gate_and_thresholds_come_from_the_environment(divergent: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = tmp_path / "shopbot.toml"
+    base = f'[environments.staging]\nalb_url = "{divergent}/m/base"\napi_url = "{divergent}/m/base"\n'
+    settings.write_text(base + "parity_min_route_requests = 5\n")
+    monkeypatch.setenv("SHOPBOT_CONFIG", str(settings))
+    outcome = run_check(tmp_path / "out", "--env", "staging", "--corpus", CORPUS, "--concurrency", "2")
+    # 3 searches and 3 health checks: alike, but fewer than the 5 the gate asks for
+    assert outcome.exit_code == 1, outcome.output
+    assert outcome.report is not None and outcome.report["passed"] is False
+    assert outcome.route(SEARCH_ROUTE)["verdict"] == "inconclusive"
+    assert "2 route(s) have too few requests to decide" in " ".join(outcome.output.split())
+    from shopbot_cli.cutover.gates import parity_gate
+    from shopbot_cli.settings.environments import load_settings
+
+    settings.write_text(base + f'parity_report = "{tmp_path / "out" / "parity-report.json"}"\n')
+    result, _ = parity_gate(load_settings("staging"))
+    assert not result.passed  # cutover refuses a report whose routes had too few samples
+
+    settings.write_text(base + "parity_noise_relative = 2.5\n")
+    outcome = run_check(tmp_path / "out2", "--env", "staging", "--corpus", CORPUS)
+    assert outcome.exit_code == 3
+    assert "parity_noise_relative = 2.5" in outcome.output and "must be a rate from 0 to 1" in outcome.output

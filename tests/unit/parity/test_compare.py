@@ -111,3 +111,86 @@ def test_value_formats(value: object, expected: str) -> None:
 
 def test_errors_are_not_compared() -> None:
     assert compare(Response(error="timeout: x"), answer({}), Rules()) == []
+
+
+def test_candidate_that_drops_every_set_cookie_is_caught() -> None:
+    primary = answer({}, headers=[("Set-Cookie", "seen=1; Path=/; HttpOnly"), ("Set-Cookie", "ab=blue; Path=/")])
+    [diff] = compare(primary, answer({}), Rules())
+    assert (diff.key, diff.kind) == ("headers.set-cookie", "count")
+    assert diff.primary == "2 Set-Cookie: ab=…; path=/ | seen=…; httponly; path=/"
+    assert diff.candidate == "0 Set-Cookie: "
+    # and the other way round: cookies only the candidate sets
+    [extra] = compare(answer({}), primary, Rules())
+    assert (extra.kind, extra.primary) == ("count", "0 Set-Cookie: ")
+
+
+def test_set_cookie_attributes_that_differ_are_caught_and_cookie_values_never_shown() -> None:
+    primary = answer({}, headers=[("Set-Cookie", "sid=SECRET1; Path=/; Secure; HttpOnly")])
+    candidate = answer({}, headers=[("Set-Cookie", "sid=SECRET2; Path=/")])
+    [diff] = compare(primary, candidate, Rules())
+    assert (diff.key, diff.kind, diff.where) == ("headers.set-cookie", "attributes", "headers.set-cookie[sid]")
+    assert diff.primary == "sid=…; httponly; path=/; secure" and diff.candidate == "sid=…; path=/"
+    assert compare(candidate, answer({}, headers=[("set-cookie", "sid=OTHER; Path=/")]), Rules()) == []
+    assert compare(primary, candidate, Rules(ignore=("headers.set-cookie",))) == []
+
+
+def test_header_only_the_candidate_sends_is_an_extra() -> None:
+    [diff] = compare(answer({}), answer({}, headers=[("X-Debug", "on"), ("Server", "lambda")]), Rules())
+    assert (diff.key, diff.kind, diff.primary, diff.candidate, diff.label) == (
+        "headers.x-debug", "extra", "(absent)", "on", "application")
+    assert diff.formats == ("", "text")
+    assert compare(answer({}), answer({}, headers=[("X-Debug", "on")]), Rules(ignore=("headers.x-*",))) == []
+
+
+def test_header_value_difference_and_shape_only_headers() -> None:
+    left = answer({}, headers=[("Cache-Control", "no-store")])
+    right = answer({}, headers=[("Cache-Control", "max-age=60")])
+    [diff] = compare(left, right, Rules())
+    assert (diff.key, diff.kind, diff.primary, diff.candidate) == (
+        "headers.cache-control", "value", "no-store", "max-age=60")
+    assert compare(left, right, Rules(shape_only=("headers.cache-control",))) == []
+    assert compare(left, answer({}), Rules(shape_only=("headers.cache-control",)))[0].kind == "missing"
+
+
+def test_two_differing_binary_bodies_are_compared_by_size_and_hash() -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\xff\xfe"
+    left = Response(200, [("Content-Type", "image/png")], png, len(png), sha256="a" * 64)
+    right = Response(200, [("Content-Type", "image/png")], png + b"\xff", len(png) + 1, sha256="b" * 64)
+    [diff] = compare(left, right, Rules())
+    assert (diff.key, diff.kind, diff.formats) == ("body", "value", ("binary", "binary"))
+    assert diff.primary == f"{len(png)} bytes, sha256 {'a' * 16}" and diff.candidate.startswith(f"{len(png) + 1} bytes")
+    assert compare(left, Response(200, [("Content-Type", "image/png")], png, len(png)), Rules()) == []
+    # binary on one side only is still caught, text vs binary
+    text = Response(200, [("Content-Type", "image/png")], b"plain", 5, sha256="c" * 64)
+    assert compare(left, text, Rules())[0].formats == ("binary", "binary")
+    assert compare(left, right, Rules(shape_only=("body",)))[0].kind == "value"  # bytes have no shape
+
+
+def test_list_length_and_items_are_both_reported() -> None:
+    diffs = compare(answer({"items": [1, 2, 3]}), answer({"items": [1, 5]}), Rules())
+    assert [(d.key, d.kind, d.where, d.primary, d.candidate) for d in diffs] == [
+        ("$.items", "length", "$.items", "3 items", "2 items"),
+        ("$.items[]", "value", "$.items[1]", "2", "5")]
+
+
+def test_shape_only_lists_compare_item_types_and_the_first_items_shape() -> None:
+    rules = Rules(shape_only=("$.turns",))
+    same = compare(answer({"turns": [{"at": 1, "text": "a"}]}), answer({"turns": [{"at": 2, "text": "b"}, {}]}),
+                   rules)
+    assert same == []
+    changed = compare(answer({"turns": [{"at": 1}]}), answer({"turns": ["x"]}), rules)
+    assert [(d.key, d.kind, d.primary, d.candidate) for d in changed] == [("$.turns[]", "type", "object", "string")]
+    missing = compare(answer({"turns": [{"at": 1}]}), answer({"turns": [{"when": 1}]}), rules)
+    assert kinds(missing) == {("$.turns[].at", "missing"), ("$.turns[].when", "extra")}
+    assert compare(answer({"turns": []}), answer({"turns": ["x"]}), rules) == []
+
+
+def test_many_differences_are_capped() -> None:
+    diffs = compare(answer({f"k{i}": i for i in range(80)}), answer({f"k{i}": -i - 1 for i in range(80)}), Rules())
+    assert len(diffs) == 50
+
+
+def test_visited_records_every_compared_body_field() -> None:
+    visited: set[str] = set()
+    compare(answer({"a": {"b": [{"c": 1}]}, "d": 2}), answer({"a": {"b": [{"c": 1}]}, "d": 2}), Rules(), visited)
+    assert visited == {"$", "$.a", "$.a.b", "$.a.b[]", "$.a.b[].c", "$.d"}
