@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 
 from .config import Config, get_config
-from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from .bot import Bot
     from .context import ContextStore
+    from .ratelimit import Limiter
     from .search import ProductSearch
 
 EXTENSION_KEY = "shopbot"
@@ -31,7 +31,17 @@ class Components:
         self._context: ContextStore | None = None
         self._search: ProductSearch | None = None
         self._bot: Bot | None = None
-        self.rate_limiter = RateLimiter(config.rate_limit_per_minute)
+        self._rate_limiter: Limiter | None = None
+
+    @property
+    def rate_limiter(self) -> Limiter:
+        if self._rate_limiter is None:
+            with self._lock:
+                if self._rate_limiter is None:
+                    from .ratelimit import build_rate_limiter
+
+                    self._rate_limiter = build_rate_limiter(self._settings())
+        return self._rate_limiter
 
     @property
     def context(self) -> ContextStore:

@@ -6,8 +6,11 @@ faults with HTTP API 2.0 (FACTS.md):
 - several Set-Cookie headers come back as case-permuted names: we return the v2
   `cookies` array instead, and join other repeated headers with commas;
 - the `$default` stage leaked into SCRIPT_NAME (url_for, redirects): only a named stage
-  that is really in the path becomes SCRIPT_NAME;
-- `requestContext.authorizer: null`, missing `headers`/`cookies`/`body` crashed it.
+  on the API's default endpoint, really in the path, becomes SCRIPT_NAME;
+- `requestContext.authorizer: null`, missing `headers`/`cookies`/`body` crashed it,
+  `rawQueryString: null` became QUERY_STRING=None;
+- an answer without Content-Type got `text/plain; charset=utf-8`; API Gateway sends none;
+- on a custom domain the stage is not in the path: SCRIPT_NAME follows the domain.
 Warm-up pings (EventBridge schedule, serverless-plugin-warmup) answer without work.
 """
 
@@ -29,26 +32,52 @@ logger = Logger(service="shopbot")
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Shopbot"), service="shopbot")
 
 WARMUP_SOURCES = {"aws.events", "serverless-plugin-warmup"}
+NO_CONTENT_TYPE = "x-shopbot-no-content-type"  # internal: never leaves the handler
 Event = dict[str, Any]
 StartResponse = Callable[..., Any]
 
 
 class StageAwareApp:
-    """WSGI middleware: SCRIPT_NAME is the named stage when it prefixes the path, else empty."""
+    """WSGI middleware: SCRIPT_NAME from the request's own facts, and no invented Content-Type.
+
+    The stage is in the path only on the API's default endpoint
+    (`<apiId>.execute-api.<region>.amazonaws.com`) with a named stage; on a custom domain
+    the API mapping decides the path, so a route `/dev/reports` stays `/dev/reports`
+    there (the mapping's base path is API_GATEWAY_BASE_PATH, which serverless-wsgi
+    already takes off). An answer without Content-Type gets a marker header, because
+    serverless-wsgi's werkzeug Response adds `text/plain; charset=utf-8` to it and API
+    Gateway would pass none: `to_http_api_response` drops both.
+    """
 
     def __init__(self, app: Flask) -> None:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        event = environ.get("serverless.event") or {}
-        stage = (event.get("requestContext") or {}).get("stage") or "$default"
-        path = environ.get("PATH_INFO", "")
-        prefix = f"/{stage}"
-        if stage != "$default" and (path == prefix or path.startswith(prefix + "/")):
-            environ["SCRIPT_NAME"], environ["PATH_INFO"] = prefix, path[len(prefix):] or "/"
-        else:
-            environ["SCRIPT_NAME"] = ""
-        return self.app(environ, start_response)
+        context = (environ.get("serverless.event") or {}).get("requestContext") or {}
+        stage = context.get("stage") or "$default"
+        if on_default_endpoint(context):
+            path = environ.get("PATH_INFO", "")
+            prefix = f"/{stage}"
+            if stage != "$default" and (path == prefix or path.startswith(prefix + "/")):
+                environ["SCRIPT_NAME"], environ["PATH_INFO"] = prefix, path[len(prefix):] or "/"
+            else:
+                environ["SCRIPT_NAME"] = ""
+        elif not os.environ.get("API_GATEWAY_BASE_PATH"):
+            environ["SCRIPT_NAME"] = ""  # serverless-wsgi guessed `/<stage>` from an amazonaws.com host
+
+        def marking_start_response(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            if not any(name.lower() == "content-type" for name, _ in headers):
+                headers = [*headers, (NO_CONTENT_TYPE, "1")]
+            return start_response(status, headers, *exc_info)
+
+        return self.app(environ, marking_start_response)
+
+
+def on_default_endpoint(context: dict[str, Any]) -> bool:
+    """Whether the request came to `<apiId>.execute-api....` (not a custom domain)."""
+    api_id = context.get("apiId")
+    domain = str(context.get("domainName") or "")
+    return bool(api_id) and domain.startswith(f"{api_id}.execute-api.")
 
 
 def sanitize_event(event: Event) -> Event:
@@ -57,7 +86,7 @@ def sanitize_event(event: Event) -> Event:
     if (
         event.get("headers") is not None and event.get("body", "") is not None
         and event.get("cookies", []) is not None and request_context
-        and request_context.get("authorizer", {}) is not None
+        and request_context.get("authorizer", {}) is not None and event.get("rawQueryString", "") is not None
     ):
         return event  # the common case: nothing to fix, nothing to copy
     context = dict(request_context or {})
@@ -69,6 +98,7 @@ def sanitize_event(event: Event) -> Event:
         "headers": event.get("headers") or {},
         "cookies": event.get("cookies") or [],
         "body": event.get("body") or "",
+        "rawQueryString": event.get("rawQueryString") or "",  # null would be QUERY_STRING=None
     }
 
 
@@ -78,6 +108,8 @@ def to_http_api_response(response: Event) -> Event:
     for name, value in (response.get("headers") or {}).items():
         grouped.setdefault(name.lower(), []).append(value)
     cookies = grouped.pop("set-cookie", [])
+    if grouped.pop(NO_CONTENT_TYPE, None) is not None:
+        grouped.pop("content-type", None)  # werkzeug's default, not the app's
     response["headers"] = {name: ", ".join(values) for name, values in grouped.items()}
     if cookies:
         response["cookies"] = cookies

@@ -21,9 +21,18 @@ from typing import Annotated
 
 import typer
 
+from shopbot.config import per_process_store_problem
+
 from ..emulator.events import DEFAULT_STAGE
 from ..emulator.gateway import GatewayConfig
-from ..emulator.runner import LambdaEmulator, remove_tree, runtime_dir, serve_until_signalled, unpack_package
+from ..emulator.runner import (
+    LambdaEmulator,
+    PackageLayoutError,
+    remove_tree,
+    runtime_dir,
+    serve_until_signalled,
+    unpack_package,
+)
 from ..emulator.targets import (
     DEFAULT_HANDLER,
     ensure_port_free,
@@ -37,6 +46,7 @@ from ..options import EnvOption, JsonOption, command_settings
 from ..ui import get_ui
 
 DEFAULT_PORTS = {"ecs": 8080, "lambda": 3000}
+DEFAULT_ECS_WORKERS = 2  # deploy/ecs/gunicorn.conf.py's default
 
 
 class Target(StrEnum):
@@ -88,6 +98,10 @@ def serve(
 def run_ecs(host: str, port: int, workers: int | None, threads: int | None) -> int:
     """gunicorn in the foreground; SIGINT/SIGTERM make it stop gracefully. Returns its status."""
     command, extra = gunicorn_command(host, port, workers, threads)
+    chosen = int(extra.get("WEB_CONCURRENCY") or os.environ.get("WEB_CONCURRENCY") or DEFAULT_ECS_WORKERS)
+    problem = per_process_store_problem(os.environ, chosen)
+    if problem:
+        raise CliError(f"{problem} (--workers 1)")
     # gunicorn logs to stdout; ours is reserved for --json, so its log goes to stderr.
     process = subprocess.Popen(
         command, cwd=repository_root(), env={**os.environ, **extra}, stdout=sys.stderr.fileno()
@@ -132,7 +146,7 @@ def run_lambda(
             memory_mb=memory, timeout_s=timeout, region=region, concurrency=concurrency,
             user_env=dict(os.environ), runtime_dir=runtime,
         )
-        emulator = LambdaEmulator(function, GatewayConfig(stage=stage), _log_line)
+        emulator = LambdaEmulator(function, GatewayConfig(stage=stage, region=region), _log_line)
         details = {"handler": handler, "stage": stage, "concurrency": concurrency, "timeout": timeout,
                    "memory": memory, "code_dir": str(code_dir)}
         try:
@@ -157,6 +171,9 @@ def _code_dir(package: Path | None, scratch: Path) -> Path:
         return unpack_package(package, scratch)
     except zipfile.BadZipFile as error:
         raise CliError(f"--package {package}: not a zip file ({error}); rebuild it with `shopbot build`") from error
+    except PackageLayoutError as error:
+        raise CliError(f"--package {package}: {error}; Lambda cannot unpack it either: "
+                       "rebuild it with `shopbot build`") from error
 
 
 _FIND_SPEC = """

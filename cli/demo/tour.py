@@ -191,7 +191,8 @@ class Demo:
         logs.mkdir(exist_ok=True)
         self.lambda_concurrency = 2 if self.result.redis != "memory" else 1  # memory is per process
         lambda_args = ["--concurrency", str(self.lambda_concurrency)]
-        for target, port, args in (("ecs", self.ports["alb"], ["--workers", "2"]),
+        ecs_workers = "2" if self.result.redis != "memory" else "1"  # memory: one process, one store
+        for target, port, args in (("ecs", self.ports["alb"], ["--workers", ecs_workers]),
                                    ("lambda", self.ports["api"], lambda_args)):
             log = (logs / f"{target}.log").open("ab")
             self.stack.on_close(log.close)

@@ -1,10 +1,12 @@
 """HTTP request <-> API Gateway HTTP API payload format 2.0, as pure functions.
 
 The rules follow the documented 2.0 format (FACTS.md): header names lower-case, repeated
-headers and query keys joined with commas, the Cookie header moved into `cookies`,
-`rawPath`/`rawQueryString` untouched, text bodies as text and anything else base64. The
-answer side applies API Gateway's inference: a JSON answer without `statusCode` is a 200
-whose body is that JSON.
+headers and query keys joined with commas, each Cookie header split on ';' into
+`cookies`, `rawQueryString` untouched, `rawPath` percent-decoded once (as a real capture
+shows: `/capture/space value`), text bodies as text and anything else base64. The event
+says it came through the API's default endpoint (`<apiId>.execute-api.<region>...`), the
+one the emulator stands for. The answer side applies API Gateway's inference: a JSON
+answer without `statusCode` is a 200 whose body is that JSON.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, unquote_to_bytes
 
 ACCOUNT_ID = "123456789012"
 API_ID = "local"
@@ -82,9 +84,29 @@ def query_parameters(raw_query: str) -> dict[str, str] | None:
     return params or None
 
 
-def split_cookies(cookie_header: str) -> list[str]:
-    """The Cookie header's pairs, one entry each, as API Gateway lists them."""
-    return [part.strip() for part in cookie_header.split(";") if part.strip()]
+def split_cookies(*cookie_headers: str) -> list[str]:
+    """The pairs of each Cookie header line, one entry each, as API Gateway lists them.
+
+    Each line is split on its own: joining two lines with ',' first would make `a=1` and
+    `b=2` one cookie `a` with the value `1,b=2`.
+    """
+    return [part.strip() for header in cookie_headers for part in header.split(";") if part.strip()]
+
+
+def decode_path(raw_path: str) -> str:
+    """The path as API Gateway hands it over: percent-decoded once (`/caf%C3%A9` -> `/café`,
+    `/a%2541` -> `/a%41`). Bytes that are not UTF-8 stay encoded (AWS's answer unconfirmed)."""
+    if "%" not in raw_path:
+        return raw_path
+    try:
+        return unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        return raw_path
+
+
+def default_domain(region: str) -> str:
+    """The API's default endpoint, which is what the emulator stands for."""
+    return f"{API_ID}.execute-api.{region}.amazonaws.com"
 
 
 def request_time(epoch_ms: int) -> str:
@@ -105,6 +127,7 @@ def build_event(
     protocol: str = "HTTP/1.1",
     server_port: int | None = None,
     trace_id: str | None = None,
+    region: str = "us-east-1",
 ) -> dict[str, Any]:
     """The payload-2.0 event API Gateway would send for this request.
 
@@ -113,9 +136,13 @@ def build_event(
     With `server_port`, the `x-forwarded-*` headers API Gateway adds are added too, and
     `x-amzn-trace-id` with `trace_id`.
     """
-    raw_path, _, raw_query = target.partition("?")
-    joined = join_headers((name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP)
-    cookie_header = joined.pop("cookie", None)
+    encoded_path, _, raw_query = target.partition("?")
+    raw_path = decode_path(encoded_path)
+    headers = list(headers)
+    cookie_lines = [value for name, value in headers if name.lower() == "cookie"]
+    joined = join_headers(
+        (name, value) for name, value in headers if name.lower() not in _HOP_BY_HOP and name.lower() != "cookie"
+    )
     if body or "content-length" in joined:
         joined["content-length"] = str(len(body))
     if server_port is not None:
@@ -126,15 +153,16 @@ def build_event(
     if trace_id is not None:
         joined.setdefault("x-amzn-trace-id", trace_id)
     epoch_ms = int(time.time() * 1000) if epoch_ms is None else epoch_ms
-    domain_name = joined.get("host", "localhost")
+    domain_name = default_domain(region)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": ROUTE_KEY,
         "rawPath": raw_path,
         "rawQueryString": raw_query,
     }
-    if cookie_header:
-        event["cookies"] = split_cookies(cookie_header)
+    cookies = split_cookies(*cookie_lines)
+    if cookies:
+        event["cookies"] = cookies
     event["headers"] = joined
     params = query_parameters(raw_query)
     if params is not None:
@@ -143,7 +171,7 @@ def build_event(
         "accountId": ACCOUNT_ID,
         "apiId": API_ID,
         "domainName": domain_name,
-        "domainPrefix": domain_name.split(".", 1)[0],
+        "domainPrefix": API_ID,
         "http": {
             "method": method,
             "path": raw_path,

@@ -29,14 +29,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .events import DEFAULT_STAGE, HttpAnswer, MalformedAnswer, build_event, parse_answer
+import h11
+
+from .events import DEFAULT_STAGE, HttpAnswer, MalformedAnswer, build_event, decode_path, parse_answer
 from .httpio import (
-    BadRequest,
-    BodyTooLarge,
-    HeadTooLarge,
+    HEAD_END,
     Request,
-    RequestReader,
     encode_response,
+    framing_problem,
+    has_bare_lf,
     http_date,
     set_nodelay,
 )
@@ -50,6 +51,9 @@ MAX_HEAD = 10_240
 # a 500", Lambda developer guide, services-apigateway-errors).
 INVOKE_REQUEST_LIMIT = 6_291_456
 INTEGRATION_TIMEOUT_S = 30.0
+HEADER_TIMEOUT_S = 10.0
+BODY_TIMEOUT_S = 30.0
+IDLE_TIMEOUT_S = 60.0
 # Headers API Gateway owns: the function's values are replaced or dropped.
 _PLATFORM_OWNED = {"content-length", "transfer-encoding", "connection", "date", "apigw-requestid"}
 
@@ -60,6 +64,12 @@ Log = Callable[[str], None]
 class GatewayConfig:
     stage: str = DEFAULT_STAGE
     integration_timeout_s: float = INTEGRATION_TIMEOUT_S
+    region: str = "us-east-1"
+    # A client gets this long for a request's head (from its first byte) and for its body
+    # (after the head); a kept-alive connection is closed after idling this long.
+    header_timeout_s: float = HEADER_TIMEOUT_S
+    body_timeout_s: float = BODY_TIMEOUT_S
+    idle_timeout_s: float = IDLE_TIMEOUT_S
 
 
 def message(status: int, text: str) -> HttpAnswer:
@@ -75,6 +85,8 @@ NOT_FOUND = message(404, "Not Found")
 SERVICE_UNAVAILABLE = message(503, "Service Unavailable")
 BAD_GATEWAY = message(502, "Internal Server Error")
 BAD_REQUEST = message(400, "Bad Request")
+NOT_IMPLEMENTED = message(501, "Not Implemented")
+REQUEST_TIMEOUT = message(408, "Request Timeout")
 
 
 def answer_for(outcome: Outcome) -> HttpAnswer:
@@ -104,7 +116,7 @@ class Gateway:
 
     def __init__(self, pool: WorkerPool, config: GatewayConfig, log: Log) -> None:
         self._pool = pool
-        self._config = config
+        self.config = config
         self._log = log
         self._server: asyncio.Server | None = None
         self._live: set[asyncio.Transport] = set()
@@ -126,16 +138,16 @@ class Gateway:
     def handle(self, request: Request, source_ip: str, respond: Callable[[HttpAnswer, str], None]) -> None:
         """Answer one request through `respond(answer, request_id)`, exactly once."""
         rid = request_id()
-        stage = self._config.stage
+        stage = self.config.stage
         if stage != DEFAULT_STAGE:
-            path = request.target.partition("?")[0]
+            path = decode_path(request.target.partition("?")[0])
             if path != f"/{stage}" and not path.startswith(f"/{stage}/"):
                 respond(NOT_FOUND, rid)
                 return
         event = build_event(
             request.method, request.target, request.headers, request.body,
             request_id=rid, source_ip=source_ip, stage=stage, protocol=request.version,
-            server_port=self.port, trace_id=trace_id(),
+            server_port=self.port, trace_id=trace_id(), region=self.config.region,
         )
         payload = json.dumps(event, separators=(",", ":")).encode()
         if len(payload) > INVOKE_REQUEST_LIMIT:
@@ -154,23 +166,36 @@ class Gateway:
                 respond(answer, rid)
 
         def give_up() -> None:
-            self._log(f"apigw {rid}: integration timeout after {self._config.integration_timeout_s:g} s")
+            self._log(f"apigw {rid}: integration timeout after {self.config.integration_timeout_s:g} s")
             settle(SERVICE_UNAVAILABLE)
 
-        timer = asyncio.get_running_loop().call_later(self._config.integration_timeout_s, give_up)
+        timer = asyncio.get_running_loop().call_later(self.config.integration_timeout_s, give_up)
         self._pool.submit(payload).add_done_callback(lambda done: settle(answer_for(done.result())))
 
 
 class _Connection(asyncio.Protocol):
-    """One client connection: requests are answered in order, one at a time."""
+    """One client connection: requests are answered in order, one at a time, at most once.
+
+    A head is checked by `framing_problem` (what gunicorn refuses, what smuggling is made
+    of), then parsed by h11 together with its body; a fresh h11 parser per request takes
+    what the previous one read past its end. Each phase has a deadline: the head from its
+    first byte, the body after the head, the wait for the next request on a kept-alive
+    connection. Bytes that arrive while a request is being answered wait, unread.
+    """
 
     def __init__(self, gateway: Gateway, live: set[asyncio.Transport]) -> None:
         self._gateway = gateway
+        self._config = gateway.config
         self._live = live
-        self._reader = RequestReader(MAX_HEAD, MAX_BODY, on_continue=self._continue)
         self._transport: asyncio.Transport | None = None
         self._source_ip = "127.0.0.1"
-        self._busy = False
+        self._pending = bytearray()  # received, not yet given to a parser
+        self._parser: h11.Connection | None = None  # set from a checked head to its end
+        self._request: Request | None = None
+        self._body: list[bytes] = []
+        self._size = 0
+        self._busy = False  # handed to the gateway; the answer is not written yet
+        self._timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -180,51 +205,162 @@ class _Connection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if peer:
             self._source_ip = str(peer[0])
+        self._deadline(self._config.header_timeout_s, self._header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._transport is not None:
             self._live.discard(self._transport)
         self._transport = None
+        self._deadline(None)
 
     def data_received(self, data: bytes) -> None:
-        self._reader.feed(data)
-        self._process()
+        if self._parser is not None:
+            self._parser.receive_data(data)  # a checked head is being read: body bytes
+        else:
+            self._pending += data
+        if not self._busy:
+            self._advance()
+        elif len(self._pending) > MAX_HEAD + MAX_BODY and self._transport is not None:
+            self._transport.pause_reading()  # pipelined past any request's size: wait for the answer
 
-    def _process(self) -> None:
+    def eof_received(self) -> bool:
+        """The client stopped sending: answer what is in hand, drop what is incomplete."""
+        return self._busy  # True keeps the transport open until the answer is written
+
+    # ------------------------------------------------------------------ reading
+
+    def _advance(self) -> None:
         while not self._busy and self._transport is not None:
+            if self._parser is None and not self._start_request():
+                return
+            if not self._read_events():
+                return
+
+    def _start_request(self) -> bool:
+        """Check and hand a complete head (and what follows) to a new parser; False to wait."""
+        if not self._pending:
+            return False
+        if self._timer_kind != "header":  # the first byte of a request starts its deadline
+            self._deadline(self._config.header_timeout_s, self._header_timeout)
+        end = self._pending.find(HEAD_END)
+        head = self._pending if end < 0 else self._pending[:end]
+        if has_bare_lf(head):
+            return self._refuse(BAD_REQUEST)
+        if end < 0:
+            return self._refuse(HEAD_TOO_LARGE) if len(self._pending) > MAX_HEAD else False
+        if end + 4 > MAX_HEAD:
+            return self._refuse(HEAD_TOO_LARGE)
+        problem = framing_problem(bytes(head))
+        if problem is not None:
+            return self._refuse(NOT_IMPLEMENTED if problem.status == 501 else BAD_REQUEST)
+        self._parser = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD + 4)
+        self._parser.receive_data(bytes(self._pending))
+        self._pending = bytearray()
+        self._deadline(self._config.body_timeout_s, self._body_timeout)
+        return True
+
+    def _read_events(self) -> bool:
+        """Feed the parser's events on; True when a request was handed over and more may follow."""
+        assert self._parser is not None
+        while True:
             try:
-                request = self._reader.next_request()
-            except BodyTooLarge:
-                return self._refuse(TOO_LARGE)
-            except HeadTooLarge:
-                return self._refuse(HEAD_TOO_LARGE)
-            except BadRequest:
+                event = self._parser.next_event()
+            except h11.RemoteProtocolError as error:
+                status = error.error_status_hint
+                return self._refuse(NOT_IMPLEMENTED if status == 501 else
+                                    HEAD_TOO_LARGE if status == 431 else BAD_REQUEST)
+            if event is h11.NEED_DATA:
+                return False
+            if isinstance(event, h11.Request):
+                if not self._on_head(event):
+                    return False
+            elif isinstance(event, h11.Data):
+                self._size += len(event.data)
+                if self._size > MAX_BODY:
+                    return self._refuse(TOO_LARGE)
+                self._body.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                self._dispatch()
+                return True
+            else:  # ConnectionClosed or PAUSED: nothing more will come on this request
                 return self._refuse(BAD_REQUEST)
-            if request is None:
-                return None
-            self._busy = True
-            self._gateway.handle(request, self._source_ip, functools.partial(self._respond, request))
-        return None
+
+    def _on_head(self, event: h11.Request) -> bool:
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in event.headers.raw_items()]
+        lookup = {name.lower(): value for name, value in headers}
+        version = "HTTP/" + event.http_version.decode("ascii")
+        self._request = Request(event.method.decode("ascii"), event.target.decode("latin-1"), version, headers,
+                                b"", lookup)
+        self._body, self._size = [], 0
+        length = lookup.get("content-length")
+        if length is not None and int(length) > MAX_BODY:
+            return self._refuse(TOO_LARGE)
+        if lookup.get("expect", "").lower() == "100-continue" and self._transport is not None:
+            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return True
+
+    def _dispatch(self) -> None:
+        assert self._parser is not None and self._request is not None
+        self._pending = bytearray(self._parser.trailing_data[0]) + self._pending
+        self._parser = None
+        request, self._request = self._request, None
+        request.body = b"".join(self._body)
+        self._body = []
+        self._busy = True
+        self._deadline(None)
+        self._gateway.handle(request, self._source_ip, functools.partial(self._respond, request))
+
+    # ------------------------------------------------------------------ answering
 
     def _respond(self, request: Request, answer: HttpAnswer, rid: str) -> None:
         self._busy = False
         if self._transport is None:
             return
-        close = not request.keep_alive
+        close = not request.keep_alive or self._transport.is_closing()
         self._transport.write(_encode(answer, rid, head_only=request.method == "HEAD", close=close))
         if close:
             self._transport.close()
-        else:
-            self._process()
+            return
+        self._deadline(self._config.idle_timeout_s, self._close_idle)
+        self._transport.resume_reading()
+        self._advance()
 
-    def _refuse(self, answer: HttpAnswer) -> None:
-        if self._transport is not None:
+    def _refuse(self, answer: HttpAnswer) -> bool:
+        """Answer the gateway's own error and close: the rest of the stream cannot be trusted."""
+        self._deadline(None)
+        self._parser = None
+        self._pending = bytearray()
+        if self._transport is not None and not self._transport.is_closing():
             self._transport.write(_encode(answer, request_id(), head_only=False, close=True))
             self._transport.close()
+        return False
 
-    def _continue(self) -> None:
-        if self._transport is not None:
-            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    # ------------------------------------------------------------------ deadlines
+
+    _timer_kind = ""
+
+    def _deadline(self, seconds: float | None, callback: Callable[[], None] | None = None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_kind = ""
+        if seconds is not None and callback is not None and self._transport is not None:
+            self._timer = asyncio.get_running_loop().call_later(seconds, callback)
+            self._timer_kind = "header" if callback == self._header_timeout else "other"
+
+    def _header_timeout(self) -> None:
+        if self._pending:
+            self._refuse(REQUEST_TIMEOUT)
+        else:
+            self._close_idle()
+
+    def _body_timeout(self) -> None:
+        self._refuse(REQUEST_TIMEOUT)
+
+    def _close_idle(self) -> None:
+        self._timer = None
+        if self._transport is not None and not self._busy:
+            self._transport.close()
 
 
 def _encode(answer: HttpAnswer, rid: str, *, head_only: bool, close: bool) -> bytes:

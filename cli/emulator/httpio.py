@@ -1,15 +1,20 @@
-"""A minimal incremental HTTP/1.1 request reader and response encoder, for both local servers.
+"""HTTP/1.1 framing rules shared by both local servers, a small reader for the Runtime API,
+and the response encoder.
 
-Why not aiohttp: the emulator's goal is under 1 ms added per request, and each request
-crosses two HTTP hops (client -> gateway, gateway <-> runtime). Plain asyncio Protocols
-fed by this reader answer inside the socket callbacks, with one write per answer and
-TCP_NODELAY. It speaks what the peers need: Content-Length and chunked bodies,
-`Expect: 100-continue`, keep-alive.
+`framing_problem` refuses, before any parser runs, what gunicorn refuses and what
+request smuggling is made of: a second Content-Length, a Transfer-Encoding other than
+`chunked`, Content-Length with chunked, bare-LF line ends, versions other than
+HTTP/1.0 and 1.1. The client-facing gateway then parses with h11 (gateway.py). The
+Runtime API's only peer is the local awslambdaric, so it keeps the small reader below:
+each invocation crosses it twice, and the emulator's goal is under 1 ms added per
+request. Plain asyncio Protocols answer inside the socket callbacks, with one write per
+answer and TCP_NODELAY.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +34,61 @@ class BodyTooLarge(Exception):
 
 
 class BadRequest(Exception):
-    """Not parseable as HTTP/1.1."""
+    """Not parseable as HTTP/1.1 (or framed ambiguously); `status` is the answer's."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+_VERSIONS = (b"HTTP/1.1", b"HTTP/1.0")
+_DIGITS = re.compile(rb"[0-9]{1,19}")
+_METHOD = re.compile(rb"[A-Z0-9!$%&'*+\-.^_`|~]+")  # a token without lower case, as gunicorn wants
+
+
+def has_bare_lf(data: bytes | bytearray) -> bool:
+    """A line ended by LF alone: gunicorn refuses it, and parsers disagree on it."""
+    return _BARE_LF.search(data) is not None
+
+
+def framing_problem(head: bytes) -> BadRequest | None:
+    """Why this request head (without its blank line) must be refused, or None."""
+    if has_bare_lf(head):
+        return BadRequest("a line ends with LF alone (CRLF required)")
+    lines = head.split(b"\r\n")
+    parts = lines[0].split(b" ")
+    if len(parts) != 3:
+        return BadRequest("bad request line")
+    if parts[2] not in _VERSIONS:
+        return BadRequest(f"unsupported HTTP version {parts[2][:16]!r}")
+    if not _METHOD.fullmatch(parts[0]):
+        return BadRequest("bad method (upper-case token expected)")
+    lengths = 0
+    codings: list[bytes] = []
+    for line in lines[1:]:
+        if line[:1] in (b" ", b"\t"):
+            return BadRequest("obsolete line folding")
+        name, _, value = line.partition(b":")
+        name = name.lower()
+        if name == b"content-length":
+            lengths += 1
+            if lengths > 1:
+                return BadRequest("more than one Content-Length")
+            if not _DIGITS.fullmatch(value.strip(b" \t")):
+                return BadRequest("bad Content-Length")
+        elif name == b"transfer-encoding":
+            codings.extend(coding.strip(b" \t").lower() for coding in value.split(b","))
+    if codings:
+        if b"chunked" not in codings:
+            return BadRequest("unsupported Transfer-Encoding (only chunked)", 501)
+        if codings != [b"chunked"]:
+            return BadRequest("Transfer-Encoding other than chunked alone")
+        if lengths:
+            return BadRequest("both Content-Length and Transfer-Encoding")
+        if parts[2] == b"HTTP/1.0":
+            return BadRequest("Transfer-Encoding in an HTTP/1.0 request")
+    return None
 
 
 @dataclass
@@ -108,12 +167,17 @@ class RequestReader:
         if end < 0:
             if len(self._buffer) > self._max_head:
                 raise HeadTooLarge
+            if has_bare_lf(self._buffer):
+                raise BadRequest("a line ends with LF alone (CRLF required)")
             return False
         if end + 4 > self._max_head:
             raise HeadTooLarge
+        problem = framing_problem(bytes(self._buffer[:end]))
+        if problem is not None:
+            raise problem
         request = parse_head(bytes(self._buffer[:end]))
         del self._buffer[: end + 4]
-        self._chunked = "chunked" in (request.header("transfer-encoding") or "").lower()
+        self._chunked = request.header("transfer-encoding") is not None  # framing_problem: only chunked
         if not self._chunked:
             length_text = request.header("content-length") or "0"
             if not length_text.isdigit():

@@ -61,10 +61,43 @@ async def serve_until_signalled(
             loop.remove_signal_handler(signum)
 
 
+class PackageLayoutError(ValueError):
+    """The zip cannot be unpacked into one directory tree (says which entries clash)."""
+
+
+def check_layout(names: list[str]) -> None:
+    """Refuse a zip whose entries cannot all exist at once: a file and a folder of one name.
+
+    (`zipfile` already keeps `../`, absolute and drive entries inside the target and
+    writes symlink entries as plain files; this is the clash it leaves to the OS.)
+    """
+    files: set[str] = set()
+    folders: set[str] = set()
+    for raw in names:
+        parts = [part for part in raw.split("/") if part not in ("", ".", "..")]
+        if not parts:
+            continue
+        folders.update("/".join(parts[:end]) for end in range(1, len(parts)))
+        if raw.endswith("/"):
+            folders.add("/".join(parts))
+        else:
+            files.add("/".join(parts))
+    clash = sorted(files & folders)
+    if clash:
+        raise PackageLayoutError(
+            f"'{clash[0]}' is both a file and a folder in the zip"
+            + (f" (and {len(clash) - 1} more)" if len(clash) > 1 else "")
+        )
+
+
 def unpack_package(package: Path, into: Path) -> Path:
-    """Unpack a built Lambda zip into `into`/task and make it read-only, like /var/task."""
+    """Unpack a built Lambda zip into `into`/task and make it read-only, like /var/task.
+
+    Raises `PackageLayoutError` for a zip no file system can hold, `zipfile.BadZipFile`.
+    """
     task_root = into / "task"
     with zipfile.ZipFile(package) as archive:
+        check_layout(archive.namelist())
         archive.extractall(task_root)
     for directory, _dirs, files in os.walk(task_root):
         for name in files:

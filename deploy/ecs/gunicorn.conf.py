@@ -1,15 +1,20 @@
 """gunicorn settings for the ECS container (and `shopbot serve --target ecs`).
 
 gthread by default: a chat request waits seconds on the LLM, and threads keep the
-worker free for other requests meanwhile. Everything can be overridden from the
-environment, as a task definition would.
+worker free for other requests meanwhile. The worker is gthread hardened
+(shopbot/gunicorn_worker.py): request heads are read in the worker's event loop with a
+timeout, so slow clients cannot starve the threads, and gunicorn's own errors answer
+JSON. Everything can be overridden from the environment, as a task definition would.
+More than one worker needs a shared conversation store (Redis): start-up refuses
+otherwise.
 """
 
 import os
+import sys
 
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "shopbot.gunicorn_worker.ShopbotWorker")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # A little above API Gateway's 30 s so both targets give up on a request at the same point.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "35"))
@@ -24,3 +29,13 @@ access_log_format = (
 )
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def on_starting(server: object) -> None:
+    """Refuse workers that would each keep their own conversations (one line, exit 1)."""
+    from shopbot.config import per_process_store_problem
+
+    problem = per_process_store_problem(os.environ, workers)
+    if problem:
+        sys.stderr.write(f"error: {problem} (WEB_CONCURRENCY=1)\n")
+        raise SystemExit(1)

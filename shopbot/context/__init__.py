@@ -55,4 +55,5 @@ def build_context_store(config: Config) -> ContextStore:
         return RedisContextStore.from_config(config)
     from .memory import MemoryContextStore
 
-    return MemoryContextStore(max_turns=config.context_max_turns, ttl_seconds=config.context_ttl_seconds)
+    return MemoryContextStore(max_turns=config.context_max_turns, ttl_seconds=config.context_ttl_seconds,
+                              max_sessions=config.context_max_sessions)

@@ -17,16 +17,20 @@ from flask import Blueprint, current_app, request
 from ..context import Turn
 from ..errors import BadRequest, DependencyUnavailable, NotFound
 from ..extensions import components
+from ..ratelimit import client_address
 
 bp = Blueprint("chat", __name__)
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: `$` would let a trailing newline in
 LAMBDA_SAFETY_SECONDS = 1.0  # leave time to answer before Lambda kills the invocation
 API_GATEWAY_TIMEOUT_SECONDS = 30.0  # HTTP API's hard integration timeout: never plan past it
 
 
 @bp.post("/api/chat")
 def chat() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # json nested deeper than the interpreter's stack: not a ValueError
+        body = None
     if not isinstance(body, dict):
         raise BadRequest("request body must be a JSON object like {\"message\": \"...\"}", code="bad_json")
     message = body.get("message")
@@ -41,11 +45,11 @@ def chat() -> dict[str, Any]:
     session_id = body.get("session_id")
     if session_id is None:
         session_id = uuid.uuid4().hex
-    elif not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+    elif not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
         raise BadRequest("'session_id' must be 8-64 letters, digits, '-' or '_'", code="bad_session_id")
 
     parts = components()
-    parts.rate_limiter.check(session_id if body.get("session_id") else _client_address())
+    parts.rate_limiter.check(client_address(request.environ, parts.config))
     context_available = True
     try:
         history = parts.context.history(session_id)
@@ -84,13 +88,8 @@ def forget(session_id: str) -> dict[str, Any]:
 
 
 def _check_session_id(session_id: str) -> None:
-    if not SESSION_ID.match(session_id):
+    if not SESSION_ID.fullmatch(session_id):
         raise BadRequest("session id must be 8-64 letters, digits, '-' or '_'", code="bad_session_id")
-
-
-def _client_address() -> str:
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return forwarded.split(",")[0].strip() or request.remote_addr or "unknown"
 
 
 def _deadline() -> float:

@@ -26,9 +26,10 @@ def gone(pid: int) -> bool:
         return True
 
 
-def test_ecs_runs_gunicorn_with_the_flags_and_stops_cleanly(tmp_path: Path) -> None:
-    with (tmp_path / "ecs.log").open("wb") as log:
-        running = start_target("ecs", free_port(), clean_env(), args=["--workers", "3", "--threads", "2"],
+def test_ecs_runs_gunicorn_with_the_flags_and_stops_cleanly(tmp_path: Path, redis_url: str) -> None:
+    with (tmp_path / "ecs.log").open("wb") as log:  # several workers need the shared store
+        running = start_target("ecs", free_port(), clean_env(REDIS_URL=redis_url),
+                               args=["--workers", "3", "--threads", "2"],
                                output=log)
         try:
             response = requests.get(f"{running.url}/health", timeout=30)

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,3 +113,40 @@ def test_json_mode_prints_one_document_and_sigterm_exits_cleanly(tmp_path: Path)
     assert document["target"] == "lambda"
     assert document["url"] == f"http://127.0.0.1:{port}"
     assert document["handler"] == "shopbot.lambda_handler.handler"
+
+
+@pytest.mark.parametrize("entries", [
+    ["shopbot", "shopbot/__init__.py"],       # a file, then a folder of the same name
+    ["lib/x/", "lib/x"],                      # an explicit folder entry, then a file
+])
+def test_package_with_a_file_and_a_folder_of_one_name_is_one_line(tmp_path: Path, entries: list[str]) -> None:
+    package = tmp_path / "clash.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        for name in entries:
+            archive.writestr(name, "" if name.endswith("/") else "x = 1\n")
+    code, output = serve("--target", "lambda", "--port", str(free_port()), "--package", str(package))
+    assert code == ExitStatus.ERROR
+    assert output.count("error:") == 1
+    assert "is both a file and a folder in the zip" in output
+    assert "NotADirectoryError" not in output and "IsADirectoryError" not in output
+
+
+def test_package_entries_that_escape_stay_inside_the_task_root(tmp_path: Path) -> None:
+    from shopbot_cli.emulator.runner import remove_tree, unpack_package
+
+    package = tmp_path / "escape.zip"
+    link = zipfile.ZipInfo("link.py")
+    link.external_attr = 0o120777 << 16  # a symlink entry
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("../outside.py", "x = 1\n")
+        archive.writestr("/abs.py", "x = 1\n")
+        archive.writestr(link, "/etc/passwd")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    root = unpack_package(package, scratch)
+    try:
+        assert not (tmp_path / "outside.py").exists() and not (scratch / "outside.py").exists()
+        assert (root / "outside.py").is_file() and (root / "abs.py").is_file()
+        assert not (root / "link.py").is_symlink()  # written as a plain file naming the target
+    finally:
+        remove_tree(scratch)

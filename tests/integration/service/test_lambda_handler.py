@@ -168,3 +168,47 @@ def test_unknown_route_and_wrong_method_answer_json(invoke: Any) -> None:
 def test_warm_up_event_answers_without_touching_the_app(invoke: Any) -> None:
     assert invoke({"source": "aws.events", "detail-type": "Scheduled Event"}) == {"warmed": True}
     assert invoke({"warmup": True}) == {"warmed": True}
+
+
+def test_an_answer_without_content_type_gets_none_invented(make_app: AppFactory) -> None:
+    app = make_app("lambda")
+
+    @app.get("/no-type")
+    def no_type() -> Response:
+        response = Response(b"plain bytes")
+        del response.headers["Content-Type"]
+        return response
+
+    response = make_handler(app)(http_api_event("GET", "/no-type"), FakeLambdaContext())
+    assert response["statusCode"] == 200
+    assert "content-type" not in response["headers"]  # API Gateway passes none either
+    assert not any(name.startswith("x-shopbot-no-") for name in response["headers"])
+    assert response["body"] == "plain bytes"
+
+
+def test_a_named_stage_on_a_custom_domain_is_not_taken_out_of_the_path(make_app: AppFactory) -> None:
+    app = make_app("lambda")
+
+    @app.get("/dev/reports")
+    def reports() -> Response:
+        return jsonify(path=request.path, script_root=request.script_root)
+
+    handler = make_handler(app)
+    event = http_api_event("GET", "/dev/reports", headers={"host": "shop.example.com"})
+    event["requestContext"]["stage"] = "dev"  # custom domain: the API mapping, not the path, names the stage
+    response = handler(event, FakeLambdaContext())
+    assert response["statusCode"] == 200, response
+    assert body(response) == {"path": "/dev/reports", "script_root": ""}
+
+
+def test_a_named_stage_on_the_default_endpoint_is_still_taken_out(invoke: Any) -> None:
+    seen = body(invoke(http_api_event("GET", "/probe/here", stage="dev")))
+    assert seen["rest"] == "here" and seen["script_root"] == "/dev"
+
+
+def test_a_null_raw_query_string_is_an_empty_query(invoke: Any) -> None:
+    event = http_api_event("GET", "/probe/q")
+    event["rawQueryString"] = None
+    response = invoke(event)
+    assert response["statusCode"] == 200, response
+    assert body(response)["args"] == {}

@@ -6,7 +6,7 @@ import base64
 import re
 from typing import Any
 
-from shopbot_cli.emulator.events import build_event, is_text, query_parameters
+from shopbot_cli.emulator.events import build_event, decode_path, is_text, query_parameters
 
 EPOCH_MS = 1_795_603_963_585  # 25/Nov/2026:10:52:43 UTC
 
@@ -36,8 +36,9 @@ def test_request_context_carries_every_documented_field() -> None:
     context = event_for("POST", "/api/chat", headers)["requestContext"]
     assert context["accountId"] == "123456789012"
     assert context["apiId"] == "local"
-    assert context["domainName"] == "abc.execute-api.us-east-1.amazonaws.com"
-    assert context["domainPrefix"] == "abc"
+    # The emulator stands for the API's default endpoint, whatever host the client used.
+    assert context["domainName"] == "local.execute-api.us-east-1.amazonaws.com"
+    assert context["domainPrefix"] == "local"
     assert context["http"] == {"method": "POST", "path": "/api/chat", "protocol": "HTTP/1.1",
                                "sourceIp": "203.0.113.9", "userAgent": "curl/8.5"}
     assert context["requestId"] == "req-1"
@@ -114,3 +115,29 @@ def test_api_gateway_adds_forwarding_headers_and_drops_hop_by_hop_ones() -> None
         "x-forwarded-proto": "http",
         "x-amzn-trace-id": "Root=1-00000000-000000000000000000000000",
     }
+
+
+def test_paths_are_percent_decoded_once_as_api_gateway_does() -> None:
+    cafe = event_for("GET", "/caf%C3%A9?x=%C3%A9")
+    assert cafe["rawPath"] == "/café"
+    assert cafe["requestContext"]["http"]["path"] == "/café"
+    assert cafe["rawQueryString"] == "x=%C3%A9"  # the query string stays as sent
+    double = event_for("GET", "/a%2541")
+    assert double["rawPath"] == "/a%41"  # once: serverless-wsgi decodes the second time, to /aA
+    assert event_for("GET", "/space%20value")["rawPath"] == "/space value"
+
+
+def test_a_path_that_is_not_utf8_once_decoded_stays_encoded() -> None:
+    assert decode_path("/bad%FF") == "/bad%FF"
+    assert decode_path("/plain") == "/plain"
+
+
+def test_named_stage_is_checked_on_the_decoded_path() -> None:
+    event = event_for("GET", "/%70rod/api", stage="prod")
+    assert event["rawPath"] == "/prod/api"
+
+
+def test_two_cookie_header_lines_are_split_each_on_semicolons() -> None:
+    event = event_for(headers=[("Host", "h"), ("Cookie", "a=1"), ("Cookie", "b=2; c=3")])
+    assert event["cookies"] == ["a=1", "b=2", "c=3"]
+    assert "cookie" not in event["headers"]
