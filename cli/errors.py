@@ -21,6 +21,9 @@ class ExitStatus(IntEnum):
     CONFLICT = 5           # someone else changed it (stale ETag, drift): nothing was changed
     ABORTED = 6            # the user declined the plan
     UNVERIFIED = 7         # a check could not run here (e.g. no interpreter of the target version)
+    INCONCLUSIVE = 8       # a watch saw too little data to decide: the change was NOT verified
+    BUSY = 9               # another cutover/rollback/canary holds the ledger lease: nothing was changed
+    PARTIAL = 10           # rollback restored what it could; a recorded behaviour no longer exists
     INTERRUPTED = 130      # Ctrl-C
 
 

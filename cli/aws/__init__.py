@@ -54,6 +54,18 @@ class AwsClients:
             )
         return self._clients[service]
 
+    def global_client(self, service: str) -> Any:
+        """A client in us-east-1, where CloudFront's own CloudWatch metrics live (any region setting)."""
+        if self.region == "us-east-1":
+            return self.client(service)
+        key = f"{service}@us-east-1"
+        if key not in self._clients:
+            endpoint = self.settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+            self._clients[key] = self.session.client(  # type: ignore[call-overload]
+                service, region_name="us-east-1", endpoint_url=endpoint, config=RETRY_CONFIG
+            )
+        return self._clients[key]
+
 
 def error_code(error: botocore.exceptions.ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))

@@ -147,3 +147,38 @@ def promote_staging(
             Id=primary_id, StagingDistributionId=staging_id, IfMatch=f"{primary_etag}, {staging_etag}"
         )
     return str(response["ETag"])
+
+
+def get_policy(cloudfront: Any, policy_id: str) -> tuple[dict[str, Any], str]:
+    """A continuous-deployment policy's config and ETag."""
+    with aws_errors(f"reading continuous-deployment policy {policy_id}"):
+        response = cloudfront.get_continuous_deployment_policy_config(Id=policy_id)
+    return dict(response["ContinuousDeploymentPolicyConfig"]), str(response["ETag"])
+
+
+def set_policy_weight(cloudfront: Any, policy_id: str, weight: float) -> str:
+    """Send `weight` of viewers to staging (the rest of the policy unchanged); returns the new ETag."""
+    config, etag = get_policy(cloudfront, policy_id)
+    config["TrafficConfig"]["SingleWeightConfig"]["Weight"] = weight
+    with aws_errors(f"changing the weight of policy {policy_id}"):
+        response = cloudfront.update_continuous_deployment_policy(
+            Id=policy_id, IfMatch=etag, ContinuousDeploymentPolicyConfig=config)
+    return str(response["ETag"])
+
+
+def delete_policy(cloudfront: Any, policy_id: str) -> None:
+    """Delete a policy (it must be detached from the primary first)."""
+    _, etag = get_policy(cloudfront, policy_id)
+    with aws_errors(f"deleting continuous-deployment policy {policy_id}"):
+        cloudfront.delete_continuous_deployment_policy(Id=policy_id, IfMatch=etag)
+
+
+def delete_distribution(cloudfront: Any, distribution_id: str, ui: UI, *, timeout: float, poll: float) -> None:
+    """Disable, wait until Deployed, delete (CloudFront deletes only disabled, deployed distributions)."""
+    config, etag = get_config(cloudfront, distribution_id)
+    if config.get("Enabled"):
+        etag = update_config(cloudfront, distribution_id, {**config, "Enabled": False}, etag)
+    wait_deployed(cloudfront, distribution_id, ui, timeout=timeout, poll=poll)
+    _, etag = get_config(cloudfront, distribution_id)
+    with aws_errors(f"deleting distribution {distribution_id}"):
+        cloudfront.delete_distribution(Id=distribution_id, IfMatch=etag)

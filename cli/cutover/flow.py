@@ -12,8 +12,13 @@ that is exactly what `--json` prints.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.markup import escape
@@ -27,12 +32,15 @@ from ..ui import UI, get_ui
 from . import planning
 from .edge_verify import EdgeReport, verify_edge
 from .gates import GateResult, ParityReport, enforce, health_gate, parity_gate
-from .ledger import Ledger
+from .ledger import Ledger, lease_refusal
 from .planning import INTENT, OUTCOME, Change, Move
 
 CUTOVER_SETTINGS = ("distribution_id", "alb_origin_id", "api_origin_id", "alb_url", "api_url",
                     "parity_report", "ledger")
 UNDOABLE = ("cutover", "promote", "canary")
+MOVES = ("cutover", "promote")
+# Who holds the ledger lease: this process (a nested step, like the watch's rollback, re-enters).
+PROCESS_HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
@@ -46,6 +54,9 @@ class Options:
     verify: bool = True
     poll_seconds: float = 15.0
     verify_seconds: float = 300.0
+    behaviors: list[str] | None = None      # --behavior: these instead of the settings' `behaviors`
+    everything: bool = False                # rollback --all
+    holder: str = field(default=PROCESS_HOLDER)
 
 
 @dataclass
@@ -65,8 +76,35 @@ class Run:
     def distribution_id(self) -> str:
         return str(self.settings.distribution_id)
 
+    @property
+    def behaviours(self) -> list[str]:
+        return list(self.options.behaviors or self.settings.behaviors)
+
     def ledger(self) -> Ledger:
-        return Ledger.open(self.clients, str(self.settings.ledger))
+        ledger = Ledger.open(self.clients, str(self.settings.ledger))
+        ledger.entries()
+        for problem in ledger.problems:
+            self.ui.warn(escape(problem))
+        return ledger
+
+
+@contextmanager
+def holding(run: Run, action: str) -> Iterator[None]:
+    """Hold the ledger lease for the whole change (a dry run only says who holds it)."""
+    ledger = run.ledger()
+    if run.options.dry_run:
+        refusal = lease_refusal(ledger.lease(), run.options.holder, time.time())
+        if refusal:
+            run.ui.warn(f"a real run would stop here: {escape(refusal)}")
+        yield
+        return
+    lease = ledger.acquire(run.options.holder, action, run.settings.lease_seconds, force=run.options.force)
+    try:
+        yield
+    finally:
+        if lease is not None and not ledger.release(lease["id"]):
+            run.ui.warn("our ledger lease was broken by someone else (--force) while we worked: "
+                        "check `shopbot status`")
 
 
 def new_run(settings: Settings, clients: AwsClients | None, ui: UI | None, options: Options | None) -> Run:
@@ -91,18 +129,23 @@ def run_cutover(
     settings.require(*CUTOVER_SETTINGS)
     run = new_run(settings, clients, ui, options)
     to_origin = planning.origin_for(settings, target)
+    with holding(run, "cutover"):
+        return _cutover(run, target, to_origin)
+
+
+def _cutover(run: Run, target: str, to_origin: str) -> dict[str, Any]:
     live, etag = cf.get_config(run.cloudfront, run.distribution_id)
     if live.get("ContinuousDeploymentPolicyId"):
         raise CliError(f"a canary is running on {run.distribution_id}: `shopbot cutover --promote` or "
                        "`shopbot rollback` it first")
-    move = planning.plan_move(run.distribution_id, live, etag, dict.fromkeys(settings.behaviors, to_origin))
+    move = planning.plan_move(run.distribution_id, live, etag, dict.fromkeys(run.behaviours, to_origin))
     result: dict[str, Any] = {"action": "cutover", "distribution": run.distribution_id, "target": target,
                               "changed": False, "moves": move.moves}
     if move.is_noop:
-        run.ui.success(f"{', '.join(settings.behaviors)} already served by {target} ({to_origin}): nothing to do")
+        run.ui.success(f"{', '.join(run.behaviours)} already served by {target} ({to_origin}): nothing to do")
         return result
     ledger = run.ledger()
-    drifted = planning.drift(live, planning.last_change(ledger.entries(), run.distribution_id))
+    drifted = planning.drift(live, planning.last_standing(ledger.entries(), run.distribution_id))
     show_move(run, move, f"Cutover of {run.distribution_id} to {target}")
     check_drift(run, drifted, "cutover")
     gates, report = run_gates(run, target)
@@ -143,38 +186,61 @@ def run_rollback(
     ui: UI | None = None,
     options: Options | None = None,
 ) -> dict[str, Any]:
-    """Restore the origins the last cutover recorded (or detach a canary's policy)."""
+    """Restore the origins the last change recorded (or `--all` changes; or detach a canary's policy).
+
+    A behaviour deleted by hand since is skipped: the others are restored, and the result's
+    `missing` names it (the command then exits 10).
+    """
     settings.require("distribution_id", "ledger")
     run = new_run(settings, clients, ui, options)
+    with holding(run, "rollback"):
+        return _rollback(run)
+
+
+def _rollback(run: Run) -> dict[str, Any]:
     live, etag = cf.get_config(run.cloudfront, run.distribution_id)
     ledger = run.ledger()
     entries = ledger.entries()
-    drifted = planning.drift(live, planning.last_change(entries, run.distribution_id))
-    result: dict[str, Any] = {"action": "rollback", "distribution": run.distribution_id, "changed": False}
+    result: dict[str, Any] = {"action": "rollback", "distribution": run.distribution_id, "changed": False,
+                              "missing": []}
     undo = planning.last_applied(entries, run.distribution_id, UNDOABLE)
     if undo is None:
         run.ui.success(f"nothing to roll back: the ledger records no cutover of {run.distribution_id}")
         return result
-    if undo.intent.get("action") == "canary":
+    missing: list[str] = []
+    if undo.intent.get("action") == "canary" and not run.options.everything:
         move = _detach_policy_move(run, live, etag)
     else:
         restore = {name: moved["from"] for name, moved in undo.intent["moves"].items()}
+        if run.options.everything:
+            restore = planning.first_origins(entries, run.distribution_id, MOVES)
+        restore, missing = planning.split_missing(live, restore)
         move = planning.plan_move(run.distribution_id, live, etag, restore)
-    result["undoes"] = undo.intent["id"]
-    result["moves"] = move.moves
+    result.update(undoes=undo.intent["id"], moves=move.moves, missing=missing)
+    for name in missing:
+        run.ui.warn(f"behaviour {escape(name)} no longer exists in {run.distribution_id} (deleted by hand?): "
+                    "it cannot be restored; the others are")
     if move.is_noop:
         run.ui.success(f"nothing to roll back: {run.distribution_id} is already as it was before "
                        f"the {undo.intent.get('action')} of {undo.intent.get('at')}")
         return result
+    drifted = planning.drift(live, planning.last_standing(entries, run.distribution_id))
+    blocking = [change for change in drifted if not planning.is_missing_behaviour(change, missing)]
     show_move(run, move, f"Rollback of {run.distribution_id} (undoes {undo.intent.get('action')} "
                           f"{undo.intent['id'][:8]} of {undo.intent.get('at')})")
-    check_drift(run, drifted, "rollback")
-    fields = {"action": "rollback", "undoes": undo.intent["id"], "gates": [],
-              "forced": ["drift"] if drifted else [], "drift": [str(change) for change in drifted],
+    check_drift(run, blocking, "rollback")
+    fields = {"action": "rollback", "undoes": undo.intent["id"], "gates": [], "missing": missing,
+              "all": run.options.everything,
+              "forced": ["drift"] if blocking else [], "drift": [str(change) for change in drifted],
               "set_fields": _set_fields(move)}
-    targets = {planning.target_of(settings, moved["to"]) for moved in move.moves.values()}
+    targets = {planning.target_of(run.settings, moved["to"]) for moved in move.moves.values()}
     target = targets.pop() if len(targets) == 1 and targets <= set(planning.TARGETS) else None
-    return _apply_and_follow(run, ledger, move, fields, target, result)
+    done = _apply_and_follow(run, ledger, move, fields, target, result)
+    if undo.intent.get("action") == "canary" and undo.outcome and not run.options.dry_run:
+        from .canary import cleanup  # canary imports this module
+
+        cleanup(run, ledger, undo.outcome.get("staging_id"), undo.outcome.get("policy_id"))
+    return done
 
 
 def _detach_policy_move(run: Run, live: dict[str, Any], etag: str) -> Move:

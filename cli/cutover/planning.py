@@ -238,12 +238,62 @@ def last_change(entries: list[dict[str, Any]], distribution_id: str) -> LastChan
     return found[-1] if found else None
 
 
-def last_applied(entries: list[dict[str, Any]], distribution_id: str, actions: tuple[str, ...]) -> LastChange | None:
-    """The newest change of these actions that did not fail (a crash counts: it may have applied)."""
+def last_standing(entries: list[dict[str, Any]], distribution_id: str) -> LastChange | None:
+    """The newest change that did not fail: what the live config should reflect.
+
+    A change that failed (a loser's PreconditionFailed) changed nothing, so it is no
+    reference for drift: the change before it is.
+    """
     for change in reversed(changes(entries, distribution_id)):
-        if change.intent.get("action") in actions and not change.failed:
+        if not change.failed:
             return change
     return None
+
+
+def last_applied(entries: list[dict[str, Any]], distribution_id: str, actions: tuple[str, ...]) -> LastChange | None:
+    """The newest change of these actions not yet undone by a rollback that did not fail.
+
+    A crash counts as applied (it may have been): undoing a change that never applied plans
+    nothing. Rollbacks undo in stack order: each one the newest change still standing.
+    """
+    found = [change for change in changes(entries, distribution_id) if not change.failed]
+    undone = {change.intent.get("undoes") for change in found
+              if change.intent.get("action") == "rollback" and change.outcome is not None}
+    for change in reversed(found):
+        if change.intent.get("action") in actions and change.intent["id"] not in undone:
+            return change
+    return None
+
+
+def first_origins(entries: list[dict[str, Any]], distribution_id: str, actions: tuple[str, ...]) -> dict[str, str]:
+    """Each behaviour any of these changes moved, with the origin it had before the first (`rollback --all`)."""
+    origins: dict[str, str] = {}
+    for change in changes(entries, distribution_id):
+        if change.intent.get("action") in actions and not change.failed:
+            for name, moved in (change.intent.get("moves") or {}).items():
+                origins.setdefault(name, moved["from"])
+    return origins
+
+
+def present_behaviours(config: Mapping[str, Any]) -> list[str]:
+    """Every behaviour of the distribution: `default`, then each PathPattern in order."""
+    items = config.get("CacheBehaviors", {}).get("Items") or []
+    return [DEFAULT, *(str(item["PathPattern"]) for item in items)]
+
+
+def split_missing(config: Mapping[str, Any], origins: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """(the origins whose behaviour still exists, the behaviours deleted since)."""
+    present = set(present_behaviours(config))
+    kept = {name: origin for name, origin in origins.items() if name in present}
+    return kept, [name for name in origins if name not in present]
+
+
+def is_missing_behaviour(change: Change, missing: list[str]) -> bool:
+    """A difference that is only a behaviour deleted by hand (the item, the count, the order)."""
+    if not missing:
+        return False
+    paths = {f"CacheBehaviors.Items[{name!r}]" for name in missing}
+    return change.path in paths or change.path in {"CacheBehaviors.Quantity", "CacheBehaviors.Items.order"}
 
 
 def config_after(intent: Mapping[str, Any], outcome: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -258,9 +308,17 @@ def config_after(intent: Mapping[str, Any], outcome: Mapping[str, Any] | None = 
     return config
 
 
-def expected_configs(change: LastChange) -> list[tuple[str, dict[str, Any]]]:
+POLICY_FIELD = "ContinuousDeploymentPolicyId"
+
+
+def expected_configs(change: LastChange, live: Mapping[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
     """The configs the live one may equal after this change, each with what it would mean."""
     before = ("the change was never applied", dict(change.intent["previous_config"]))
+    if change.intent.get("action") == "canary" and change.outcome is None:
+        policy = (live or {}).get(POLICY_FIELD)
+        started = {**before[1], POLICY_FIELD: policy}
+        return [("the canary did not start (no policy attached; its outcome was not recorded)", before[1]),
+                (f"the canary started (policy {policy} attached) but its outcome was not recorded", started)]
     after = ("the change was applied", config_after(change.intent, change.outcome))
     if change.outcome is None:
         return [after, before]
@@ -284,14 +342,16 @@ def drift(live: dict[str, Any], change: LastChange | None) -> list[Change]:
     """How the live config differs from what the ledger last recorded (empty: no drift)."""
     if change is None:
         return []
-    candidates = expected_configs(change)
+    candidates = expected_configs(change, live)
     diffs = [semantic_diff(config, redacted(live)) for _, config in candidates]
     return [] if any(not d for d in diffs) else diffs[0]
 
 
 def explain(live: dict[str, Any], change: LastChange) -> str:
     """Which expected state the live config is in (for `status` after a crash)."""
-    for meaning, config in expected_configs(change):
+    if change.outcome is not None and not change.outcome.get("ok"):
+        return f"the change failed and changed nothing ({change.outcome.get('error') or 'no reason recorded'})"
+    for meaning, config in expected_configs(change, live):
         if not semantic_diff(config, redacted(live)):
             return meaning
     return "the live config matches neither the planned nor the previous config (drift)"

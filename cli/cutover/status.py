@@ -30,32 +30,76 @@ def read_status(
     clients = clients or AwsClients(settings)
     distribution_id = str(settings.distribution_id)
     state = cf.get_state(clients.client("cloudfront"), distribution_id)
-    origins = planning.behaviour_origins(state.config, settings.behaviors)
+    behaviours = _behaviours(settings, state.config)
     result: dict[str, Any] = {
         "distribution": distribution_id,
         "status": state.status,
         "domain_name": state.domain_name,
-        "behaviours": {name: {"origin": origin, "target": planning.target_of(settings, origin)}
-                       for name, origin in origins.items()},
+        "behaviours": behaviours,
+        "mix": _mix(behaviours),
+        "canary": _canary(state.config),
         "health": _health(settings),
         "history": [],
         "last_change": None,
+        "ledger_problems": [],
+        "lease": None,
     }
     if settings.ledger:
-        entries = Ledger.open(clients, settings.ledger).entries()
+        ledger = Ledger.open(clients, settings.ledger)
+        entries = ledger.entries()
+        result["ledger_problems"] = ledger.problems
+        result["lease"] = ledger.lease()
         result["history"] = [_row(change) for change in planning.changes(entries, distribution_id)]
         last = planning.last_change(entries, distribution_id)
+        standing = planning.last_standing(entries, distribution_id)
         if last is not None:
-            drifted = planning.drift(state.config, last)
+            drifted = planning.drift(state.config, standing)
             result["last_change"] = {
                 "intent_id": last.intent["id"],
                 "action": last.intent.get("action"),
                 "outcome": _outcome(last),
                 "live_config": planning.explain(state.config, last),
                 "drift": [str(change) for change in drifted],
+                "missing": [name for name in (last.intent.get("moves") or {})
+                            if name not in behaviours] + list(last.intent.get("missing") or []),
             }
+            if last.intent.get("action") == "canary":
+                result["canary"]["state"] = _canary_state(last, state.config)
     _show(ui, result)
     return result
+
+
+def _behaviours(settings: Settings, config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every behaviour of the distribution, and a configured one deleted by hand as missing."""
+    present = planning.present_behaviours(config)
+    origins = planning.behaviour_origins(config, present)
+    shown: dict[str, dict[str, Any]] = {name: {"origin": origin, "target": planning.target_of(settings, origin)}
+             for name, origin in origins.items()}
+    for name in settings.behaviors:
+        shown.setdefault(name, {"origin": None, "target": "missing"})
+    return shown
+
+
+def _mix(behaviours: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Which behaviours each target serves (a strangler cutover shows both)."""
+    mix: dict[str, list[str]] = {}
+    for name, behaviour in behaviours.items():
+        mix.setdefault(str(behaviour["target"]), []).append(name)
+    return mix
+
+
+def _canary(config: dict[str, Any]) -> dict[str, Any]:
+    policy = config.get(planning.POLICY_FIELD) or None
+    return {"policy_id": policy, "state": "running" if policy else "none"}
+
+
+def _canary_state(last: planning.LastChange, config: dict[str, Any]) -> str:
+    """A canary's true state from its ledger entries and the live policy field."""
+    if last.failed:
+        return f"failed to start ({(last.outcome or {}).get('error') or 'no reason recorded'})"
+    if last.outcome is None:
+        return planning.explain(config, last)
+    return "running" if config.get(planning.POLICY_FIELD) else "stopped (policy detached by hand?)"
 
 
 def _health(settings: Settings) -> dict[str, Any]:
@@ -73,7 +117,7 @@ def _outcome(change: planning.LastChange) -> str:
 def _row(change: planning.LastChange) -> dict[str, Any]:
     intent = change.intent
     moves = intent.get("moves") or {}
-    gates = intent.get("gates") or []
+    gates = [gate for gate in intent.get("gates") or [] if isinstance(gate, dict)]
     return {
         "at": intent.get("at"),
         "who": intent.get("who"),
@@ -82,7 +126,7 @@ def _row(change: planning.LastChange) -> dict[str, Any]:
         "to": sorted({moved["to"] for moved in moves.values()}),
         "gates_passed": [gate["name"] for gate in gates if gate.get("passed")],
         "gates_skipped": [gate["name"] for gate in gates if gate.get("skipped")],
-        "parity_report": intent.get("parity_report"),
+        "parity_report": intent.get("parity_report") if isinstance(intent.get("parity_report"), dict) else None,
         "outcome": _outcome(change),
     }
 
@@ -105,9 +149,20 @@ def _show(ui: UI, result: dict[str, Any]) -> None:
         ui.info(escape(f"  {r['at']}  {r['who']}  {r['action']}  {','.join(r['from']) or '-'} -> "
                        f"{','.join(r['to']) or '-'}  gates passed: {','.join(r['gates_passed']) or '-'}"
                        f"{skipped}  parity {parity}  {r['outcome']}"))
+    ui.info(escape("Mix: " + "; ".join(f"{target}: {', '.join(names)}" for target, names in result["mix"].items())))
+    if result["canary"]["state"] != "none":
+        ui.info(escape(f"Canary: {result['canary']['state']} (policy {result['canary']['policy_id'] or '-'})"))
+    lease = result["lease"]
+    if lease:
+        ui.warn(escape(f"in progress: {lease['action']} {str(lease['id'])[:8]} by {lease['who']} "
+                       f"since {lease['since']}"))
+    for problem in result["ledger_problems"]:
+        ui.warn(escape(problem))
     last = result["last_change"]
     if last:
-        ui.info(f"Last change {last['intent_id'][:8]} ({last['action']}), outcome {last['outcome']}: "
-                f"{last['live_config']}")
+        ui.info(escape(f"Last change {last['intent_id'][:8]} ({last['action']}), outcome {last['outcome']}: "
+                       f"{last['live_config']}"))
         for line in last["drift"]:
             ui.warn(f"drift: {escape(line)}")
+        for name in last["missing"]:
+            ui.warn(escape(f"behaviour {name} is recorded in the ledger but no longer exists in the distribution"))

@@ -73,6 +73,18 @@ class Settings:
     parity_min_field_samples: int = 3        # samples a field needs before it may be called noise
     parity_min_route_requests: int = 1       # requests every replayed route needs for `passed`
     parity_mask_names: list[str] = field(default_factory=list)  # extra query/header/body names to mask
+    # issue 14: cutover safety nets (the watch's limits, named alarms, the ledger lease)
+    watch_lag_seconds: int = 180
+    watch_min_requests: int = 20
+    watch_max_error_rate: float = 0.01
+    watch_max_5xx_excess: float = 0.01
+    watch_p99_ratio: float = 1.5
+    watch_p99_slack_ms: float = 100.0
+    watch_max_throttles: int = 0
+    watch_consecutive_breaches: int = 1
+    watch_max_inconclusive_share: float = 0.5
+    watch_alarms: list[str] = field(default_factory=list)
+    lease_seconds: int = 900
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags win over the file; a flag left unset (None) keeps the file's value."""

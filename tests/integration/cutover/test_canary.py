@@ -21,7 +21,8 @@ from shopbot_cli.cutover.flow import run_cutover, run_rollback
 from shopbot_cli.errors import CliError
 
 from tests.integration.cutover.conftest import Stage
-from tests.unit.cutover.sample import ALB, API, distribution_config
+from tests.unit.cutover.sample import ALB, API
+from tests.unit.cutover.sample import distribution_config as sample_config
 
 PRIMARY, STAGING, POLICY = "EPRIMARY0001", "ESTAGING0001", "policy-0001"
 STAGING_DOMAIN = "d222staging.cloudfront.net"
@@ -38,6 +39,11 @@ class StubbedCloudFront(AwsClients):
 
     def client(self, service: str) -> Any:
         return self.cloudfront if service == "cloudfront" else super().client(service)
+
+
+def distribution_config(**changes: Any) -> dict[str, Any]:
+    """The sample with HTTP/3 off: CloudFront refuses continuous deployment with HTTP/3."""
+    return {**sample_config(), "HttpVersion": "http2", **changes}
 
 
 def _distribution(distribution_id: str, config: dict[str, Any], domain: str) -> dict[str, Any]:
@@ -61,10 +67,41 @@ def canary_stage(stage: Stage) -> Stage:
     return stage
 
 
-def _start_canary(stage: Stage, clients: StubbedCloudFront) -> dict[str, Any]:
-    primary = distribution_config()
-    staging = {**copy.deepcopy(primary), "CallerReference": "staging-ref", "Staging": True}
-    stub = clients.stub
+def staging_config() -> dict[str, Any]:
+    return {**copy.deepcopy(distribution_config()), "CallerReference": "staging-ref", "Staging": True}
+
+
+def expect_cleanup(stub: Stubber) -> None:
+    """Delete the policy (detached first), then disable, wait for and delete the staging copy."""
+    policy = {"StagingDistributionDnsNames": {"Quantity": 1, "Items": [STAGING_DOMAIN]}, "Enabled": True,
+              "TrafficConfig": {"Type": "SingleWeight", "SingleWeightConfig": {"Weight": 0.05}}}
+    stub.add_response("get_continuous_deployment_policy_config",
+                      {"ContinuousDeploymentPolicyConfig": policy, "ETag": "P9"}, {"Id": POLICY})
+    stub.add_response("delete_continuous_deployment_policy", {}, {"Id": POLICY, "IfMatch": "P9"})
+    staging = _moved(staging_config())
+    disabled = {**staging, "Enabled": False}
+    stub.add_response("get_distribution_config", {"DistributionConfig": staging, "ETag": "S7"}, {"Id": STAGING})
+    stub.add_response("update_distribution",
+                      {"Distribution": _distribution(STAGING, disabled, STAGING_DOMAIN), "ETag": "S8"},
+                      {"Id": STAGING, "IfMatch": "S7", "DistributionConfig": disabled})
+    stub.add_response("get_distribution", {"Distribution": {
+        **_distribution(STAGING, disabled, STAGING_DOMAIN), "Status": "Deployed"}, "ETag": "S8"}, {"Id": STAGING})
+    stub.add_response("get_distribution_config", {"DistributionConfig": disabled, "ETag": "S8"}, {"Id": STAGING})
+    stub.add_response("delete_distribution", {}, {"Id": STAGING, "IfMatch": "S8"})
+
+
+def _start_canary(stage: Stage, clients: StubbedCloudFront, **kwargs: Any) -> dict[str, Any]:
+    expect_start(clients.stub)
+    with clients.stub:
+        result: dict[str, Any] = run_canary(stage.settings, "lambda", 5, clients=clients, ui=stage.ui,
+                                            options=stage.options(), **kwargs)
+        clients.stub.assert_no_pending_responses()
+    return result
+
+
+def expect_start(stub: Stubber, primary: dict[str, Any] | None = None) -> None:
+    primary = primary or distribution_config()
+    staging = staging_config()
     stub.add_response("get_distribution_config", {"DistributionConfig": primary, "ETag": "E1"}, {"Id": PRIMARY})
     stub.add_response("copy_distribution",
                       {"Distribution": _distribution(STAGING, staging, STAGING_DOMAIN), "ETag": "S1"},
@@ -92,11 +129,6 @@ def _start_canary(stage: Stage, clients: StubbedCloudFront) -> dict[str, Any]:
                       {"Distribution": _distribution(PRIMARY, attached, "d111primary.cloudfront.net"),
                        "ETag": "E2"},
                       {"Id": PRIMARY, "IfMatch": "E1", "DistributionConfig": attached})
-    with stub:
-        result: dict[str, Any] = run_canary(stage.settings, "lambda", 5, clients=clients, ui=stage.ui,
-                                            options=stage.options())
-        stub.assert_no_pending_responses()
-    return result
 
 
 def test_canary_then_rollback_detaches_the_policy(canary_stage: Stage) -> None:
@@ -115,12 +147,15 @@ def test_canary_then_rollback_detaches_the_policy(canary_stage: Stage) -> None:
         "update_distribution",
         {"Distribution": _distribution(PRIMARY, detached, "d111primary.cloudfront.net"), "ETag": "E3"},
         {"Id": PRIMARY, "IfMatch": "E2", "DistributionConfig": detached})
+    expect_cleanup(clients.stub)
     with clients.stub:
         undone = run_rollback(canary_stage.settings, clients=clients, ui=canary_stage.ui,
                               options=canary_stage.options())
         clients.stub.assert_no_pending_responses()
     assert undone["changed"] and undone["undoes"] == intent["id"]
-    assert canary_stage.ledger()[-2]["set_fields"] == {"ContinuousDeploymentPolicyId": ""}
+    assert [e["kind"] for e in canary_stage.ledger()[-3:]] == ["intent", "outcome", "canary-cleanup"]
+    assert canary_stage.ledger()[-3]["set_fields"] == {"ContinuousDeploymentPolicyId": ""}
+    assert canary_stage.ledger()[-1]["deleted"] == [f"policy {POLICY}", f"staging distribution {STAGING}"]
 
     clients.stub.add_response("get_distribution_config", {"DistributionConfig": detached, "ETag": "E3"},
                               {"Id": PRIMARY})
@@ -143,18 +178,25 @@ def test_promote_sends_both_etags_and_rollback_restores_origins(canary_stage: St
                       {"Distribution": _distribution(PRIMARY, promoted, "d111primary.cloudfront.net"),
                        "ETag": "E3"},
                       {"Id": PRIMARY, "StagingDistributionId": STAGING, "IfMatch": "E2, S2"})
+    detached = {**promoted, "ContinuousDeploymentPolicyId": ""}
+    stub.add_response("get_distribution_config", {"DistributionConfig": promoted, "ETag": "E3"}, {"Id": PRIMARY})
+    stub.add_response("update_distribution",
+                      {"Distribution": _distribution(PRIMARY, detached, "d111primary.cloudfront.net"), "ETag": "E4"},
+                      {"Id": PRIMARY, "IfMatch": "E3", "DistributionConfig": detached})
+    expect_cleanup(stub)
     with stub:
         result = run_promote(canary_stage.settings, clients=clients, ui=canary_stage.ui,
                              options=canary_stage.options())
         stub.assert_no_pending_responses()
     assert result["changed"] and result["moves"]["default"] == {"from": ALB, "to": API}
+    assert result["etag"] == "E4", "the policy is detached: the next cutover or canary can run"
 
-    restored = copy.deepcopy(attached)
-    stub.add_response("get_distribution_config", {"DistributionConfig": promoted, "ETag": "E3"}, {"Id": PRIMARY})
+    restored = {**distribution_config(), "ContinuousDeploymentPolicyId": ""}
+    stub.add_response("get_distribution_config", {"DistributionConfig": detached, "ETag": "E4"}, {"Id": PRIMARY})
     stub.add_response("update_distribution",
                       {"Distribution": _distribution(PRIMARY, restored, "d111primary.cloudfront.net"),
-                       "ETag": "E4"},
-                      {"Id": PRIMARY, "IfMatch": "E3", "DistributionConfig": restored})
+                       "ETag": "E5"},
+                      {"Id": PRIMARY, "IfMatch": "E4", "DistributionConfig": restored})
     with stub:
         undone = run_rollback(canary_stage.settings, clients=clients, ui=canary_stage.ui,
                               options=canary_stage.options())

@@ -44,7 +44,10 @@ def test_cutover_status_rollback_twice_and_back(stage: Stage) -> None:
 
     status = read_status(stage.settings, clients=clients, ui=stage.ui)
     assert status["behaviours"] == {"default": {"origin": API, "target": "lambda"},
-                                    "/api/*": {"origin": API, "target": "lambda"}}
+                                    "/api/*": {"origin": API, "target": "lambda"},
+                                    "/static/*": {"origin": GROUP, "target": GROUP},
+                                    "/health": {"origin": ALB, "target": "ecs"}}
+    assert status["mix"] == {"lambda": ["default", "/api/*"], GROUP: ["/static/*"], "ecs": ["/health"]}
     assert status["health"]["ecs"]["passed"] and status["health"]["lambda"]["passed"]
     assert status["status"] in {"InProgress", "Deployed"}
     [row] = status["history"]
