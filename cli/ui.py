@@ -26,6 +26,7 @@ class UI:
     json_mode: bool = False
     debug: bool = False
     assume_yes: bool = False
+    json_written: bool = False  # a command's --json document is out: an error adds no second one
     stdout: Console = field(default_factory=lambda: Console(soft_wrap=True))
     stderr: Console = field(default_factory=lambda: Console(stderr=True, soft_wrap=True))
 
@@ -43,6 +44,12 @@ class UI:
     def error(self, message: str) -> None:
         self.stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
 
+    def fail(self, message: str, exit_code: int) -> None:
+        """An error that ends the command: one `error:` line, and in --json mode a JSON object on stdout."""
+        self.error(message)
+        if self.json_mode and not self.json_written:
+            self.emit_json({"error": message, "exit_code": exit_code})
+
     def success(self, message: str) -> None:
         self.human.print(f"[green]✓[/] {message}", highlight=False)
 
@@ -59,6 +66,7 @@ class UI:
         if self.json_mode:
             sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
             sys.stdout.flush()
+            self.json_written = True
 
     def confirm(self, question: str) -> bool:
         """Ask yes/no; `--yes` answers yes, and no terminal means no."""

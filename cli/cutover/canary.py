@@ -22,7 +22,7 @@ from ..settings.environments import Settings
 from ..ui import UI
 from . import planning
 from .flow import (
-    CUTOVER_SETTINGS,
+    required_settings,
     Options,
     Run,
     check_drift,
@@ -53,7 +53,7 @@ def run_canary(
     if not 0 < percent <= MAX_PERCENT:
         raise CliError(f"--canary {percent:g}: CloudFront continuous deployment allows more than 0 and at "
                        f"most {MAX_PERCENT:g} percent")
-    settings.require(*CUTOVER_SETTINGS)
+    settings.require(*required_settings(options))
     run = new_run(settings, clients, ui, options)
     to_origin = planning.origin_for(settings, target)
     live, etag = cf.get_config(run.cloudfront, run.distribution_id)
