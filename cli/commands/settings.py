@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from ..errors import CliError
 from ..options import EnvOption, JsonOption, command_settings, examples, hidden_alias, root_choice
-from ..settings.environments import SETTINGS_FILE, find_settings_file, setting_names
+from ..settings.environments import SETTINGS_FILE, Settings, find_settings_file, setting_names
 from ..settings.terraform import import_into, read_outputs
 from ..ui import get_ui
 
@@ -72,9 +72,15 @@ def show(env: EnvOption = None, json_out: JsonOption = False) -> None:
     ui = get_ui()
     ui.table(escape(f"environment {settings.name} ({settings.origin('name')}; file: {settings.source})"),
              ["setting", "value", "from"],
-             [(name, escape(_shown(value)), escape(settings.origin(name))) for name, value in values.items()])
+             [(name, escape(_shown(value)), escape(_origin(settings, name))) for name, value in values.items()])
     ui.emit_json({"name": settings.name, "source": settings.source, **values,
                   "origins": {name: settings.origin(name) for name in ("name", *values)}})
+
+
+def _origin(settings: Settings, name: str) -> str:
+    """`file` for the settings file (its path is in the title), else the variable or flag."""
+    origin = settings.origin(name)
+    return "file" if origin == f"file {settings.source}" else origin
 
 
 def _shown(value: object) -> str:

@@ -22,13 +22,13 @@ from ..settings.environments import Settings
 from ..ui import UI
 from . import planning
 from .flow import (
-    required_settings,
     Options,
     Run,
     check_drift,
     follow,
     gate_fields,
     new_run,
+    required_settings,
     run_gates,
     show_move,
 )

@@ -44,7 +44,7 @@ class HttpUrl:
 
 FilePath = Annotated[str, FileRelative()]
 Url = Annotated[str, HttpUrl()]
-Seconds = Annotated[int, Ge(1)]
+Seconds = Annotated[int, Ge(0)]
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,8 @@ class Settings:
 
 
 META = ("name", "source", "origins")
+# Other spellings a settings file may use for a setting (CloudFront's API says "behaviors").
+ALIASES = {"behaviours": "behaviors"}
 # The AWS settings read the variables boto3 and the AWS CLI read; every other setting SHOPBOT_<NAME>.
 AWS_VARIABLES = {
     "profile": ("AWS_PROFILE",),

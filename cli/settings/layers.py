@@ -23,6 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..errors import ConfigError
 from .environments import (
+    ALIASES,
     DEFAULT_ENV,
     DEFAULTS,
     SETTINGS_FILE,
@@ -115,6 +116,11 @@ def read_document(path: Path) -> dict[str, Any]:
 def file_values(table: dict[str, Any], path: Path, where: str) -> dict[str, Any]:
     """One environment's table, checked key by key; relative paths read from the file's folder."""
     allowed = setting_names()
+    for alias, name in ALIASES.items():
+        if alias in table:
+            if name in table:
+                raise ConfigError(f"{where}: `{alias}` and `{name}` are the same setting: keep one ({name})")
+            table = {(name if key == alias else key): value for key, value in table.items()}
     unknown = sorted(set(table) - set(allowed))
     if unknown:
         raise ConfigError(f"{where}.{unknown[0]}: unknown setting (known: {', '.join(sorted(allowed))})")
