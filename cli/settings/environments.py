@@ -25,8 +25,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any
 
-from annotated_types import Ge, Interval
-
 from ..errors import ConfigError
 
 SETTINGS_FILE = "shopbot.toml"
@@ -42,9 +40,17 @@ class HttpUrl:
     """Marks a URL setting: it must be http(s)://host[...]."""
 
 
+@dataclass(frozen=True)
+class Between:
+    """Bounds of a number setting, inclusive (checked by layers.py)."""
+
+    low: float | None = None
+    high: float | None = None
+
+
 FilePath = Annotated[str, FileRelative()]
 Url = Annotated[str, HttpUrl()]
-Seconds = Annotated[int, Ge(0)]
+Seconds = Annotated[int, Between(low=0)]
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ class Settings:
     alb_origin_id: str | None = None
     api_origin_id: str | None = None
     behaviors: list[str] = field(default_factory=lambda: ["default"])
-    verify_threshold: Annotated[float, Interval(ge=0, le=1)] = 0.95
+    verify_threshold: Annotated[float, Between(0, 1)] = 0.95
     deploy_timeout_seconds: Seconds = 1200
     # Gates
     parity_report: FilePath | None = None

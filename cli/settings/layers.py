@@ -16,7 +16,7 @@ import tomllib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
 from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
@@ -27,6 +27,7 @@ from .environments import (
     DEFAULT_ENV,
     DEFAULTS,
     SETTINGS_FILE,
+    Between,
     FileRelative,
     HttpUrl,
     Settings,
@@ -34,6 +35,8 @@ from .environments import (
     setting_names,
     variables_for,
 )
+
+T = TypeVar("T")
 
 
 def resolve(env: str | None, path: Path | None, flags: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
@@ -174,6 +177,12 @@ def _validate(key: str, value: Any, *, strict: bool, where: str, shown: str) -> 
     except ValidationError as error:
         first = error.errors()[0]
         raise ConfigError(f"{where}: {_describe(first['msg'], _hints()[key])}, {shown}") from error
+    for bounds in _markers(key, Between):
+        if isinstance(checked, int | float) and not _within(checked, bounds):
+            limits = " and ".join(text for text in (
+                None if bounds.low is None else f"at least {bounds.low:g}",
+                None if bounds.high is None else f"at most {bounds.high:g}") if text)
+            raise ConfigError(f"{where}: must be {limits}, {shown}")
     if isinstance(checked, str) and _marked(key, HttpUrl):
         parts = urlsplit(checked)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -211,20 +220,33 @@ def _base(hint: Any) -> Any:
     return _base(arguments[0]) if arguments else hint
 
 
-def _marked(key: str, marker: type) -> bool:
-    def walk(hint: Any) -> bool:
-        if get_origin(hint) is Annotated:
-            return any(isinstance(item, marker) for item in hint.__metadata__) or walk(get_args(hint)[0])
-        return any(walk(arg) for arg in get_args(hint))
+def _markers(key: str, marker: type[T]) -> list[T]:
+    """The `marker` objects in a field's `Annotated[...]` hint (also inside `X | None`)."""
+    found: list[T] = []
 
-    return walk(_hints()[key])
+    def walk(hint: Any) -> None:
+        if get_origin(hint) is Annotated:
+            found.extend(item for item in hint.__metadata__ if isinstance(item, marker))
+        for arg in get_args(hint):
+            walk(arg)
+
+    walk(_hints()[key])
+    return found
+
+
+def _marked(key: str, marker: type) -> bool:
+    return bool(_markers(key, marker))
+
+
+def _within(value: float, bounds: Between) -> bool:
+    return (bounds.low is None or value >= bounds.low) and (bounds.high is None or value <= bounds.high)
 
 
 def _describe(message: str, hint: Any) -> str:
     shape = _base(hint)
     expected = {str: "a string", int: "an integer", float: "a number", list: "a list of strings",
                 dict: "a table of string values"}.get(shape)
-    if expected is None or "greater" in message or "less" in message:
+    if expected is None:
         return message[0].lower() + message[1:]
     return f"expected {expected}"
 

@@ -174,7 +174,7 @@ BAD_FILES = {
     "bool-for-int": (b"[environments.local]\ndeploy_timeout_seconds = true\n", "shopbot.toml",
                      "deploy_timeout_seconds: expected an integer"),
     "negative-timeout": (b"[environments.local]\ndeploy_timeout_seconds = -1\n", "shopbot.toml",
-                         "greater than or equal to 0"),
+                         "deploy_timeout_seconds: must be at least 0"),
     "bad-url": (b'[environments.local]\nalb_url = "alb.example.com"\n', "shopbot.toml", "alb_url: not a URL"),
     "env-not-table": (b"environments = 3\n", "shopbot.toml", "missing table [environments.<name>]"),
 }
@@ -198,7 +198,8 @@ def test_bad_settings_files_are_one_line(workdir: Path, case: str) -> None:
     ("variable", "value", "says"),
     [("AWS_ENDPOINT_URL", "not-a-url", "environment variable AWS_ENDPOINT_URL: not a URL"),
      ("SHOPBOT_DEPLOY_TIMEOUT_SECONDS", "soon", "SHOPBOT_DEPLOY_TIMEOUT_SECONDS: expected an integer"),
-     ("SHOPBOT_SECRET_TAGS", "[1", "expected a JSON object")],
+     ("SHOPBOT_SECRET_TAGS", "[1", "expected a JSON object"),
+     ("SHOPBOT_VERIFY_THRESHOLD", "1.5", "SHOPBOT_VERIFY_THRESHOLD: must be at least 0 and at most 1")],
 )
 def test_bad_variables_are_one_line(workdir: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
                                     says: str) -> None:
