@@ -68,10 +68,12 @@ def aws_errors(doing: str) -> Iterator[None]:
         yield
     except (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError) as error:
         raise AwsError(
-            f"{doing}: no AWS credentials found (set AWS_PROFILE, or run `aws configure`/`aws sso login`)"
+            f"{doing}: no AWS credentials found (pass --profile or set AWS_PROFILE, "
+            "or run `aws configure`/`aws sso login`)"
         ) from error
     except botocore.exceptions.NoRegionError as error:
-        raise AwsError(f"{doing}: no AWS region (set `region` in shopbot.toml or AWS_REGION)") from error
+        raise AwsError(f"{doing}: no AWS region (pass --region, set AWS_REGION, "
+                       "or `region` in shopbot.toml)") from error
     except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError) as error:
         raise CliError(f"{doing}: cannot reach AWS at {getattr(error, 'kwargs', {}).get('endpoint_url', '?')}"
                        " (check the network or AWS_ENDPOINT_URL)") from error
