@@ -12,8 +12,10 @@ Each setting comes from the first of: a flag (`--region`), the environment
 `SHOPBOT_<NAME>` for any setting), the settings file, the default below - the AWS CLI's
 order. `Settings.origins` says which one each value came from (`settings show` prints it).
 `--env NAME` (else `SHOPBOT_ENV`, else the file's `default_env`, else `local`) picks the
-environment. The model is this dataclass: one line per field, typed; `layers.py` reads
-and validates each layer with pydantic against these type hints.
+environment. The model is this dataclass, one line per field: a new field needs only its
+line, because its type hint IS its validation (`layers.py` checks every layer with
+pydantic against these hints; `Url`, `FilePath`, `Seconds`, `Between` add URL, relative
+path and range checks). pydantic is imported only when settings are read.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class Settings:
 
     name: str = DEFAULT_ENV
     source: str = DEFAULTS  # DEFAULTS, or the settings file's path
+    # Where each value came from: "file <path>", "env AWS_REGION", "flag --region"; absent = default.
+    origins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     # AWS
     region: str | None = None
     profile: str | None = None
@@ -92,8 +96,6 @@ class Settings:
     ecs_cluster: str | None = None
     ecs_service: str | None = None
     ecr_repository: str | None = None
-    # Where each value came from: "file <path>", "env AWS_REGION", "flag --region"; absent = default.
-    origins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags win over the file; a flag left unset (None) keeps the file's value."""

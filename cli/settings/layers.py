@@ -41,7 +41,11 @@ T = TypeVar("T")
 
 def resolve(env: str | None, path: Path | None, flags: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
     """The chosen environment's settings with every layer applied (see the module docstring)."""
-    path = path or find_settings_file()
+    if path is None:
+        path = find_settings_file()
+        named = os.environ.get("SHOPBOT_CONFIG")
+        if named and path is not None and not path.exists():
+            raise ConfigError(f"SHOPBOT_CONFIG={named}: no such settings file (fix the path, or unset it)")
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     chosen, origins["name"] = _pick_env(env, environ, None)
