@@ -1,7 +1,8 @@
 """The `shopbot` command: a Typer root with one sub-app (or command) per group.
 
-User errors (`CliError`) become one red line and a documented exit code here, at the
-edge; `--debug` shows the traceback too.
+User errors (`CliError`) and usage errors (Click's) become one `error:` line and a
+documented exit code here, at the edge (with `--json`, also `{"error", "exit_code"}` on
+stdout); `--debug`, accepted anywhere on the line, shows the traceback too.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +20,7 @@ from typer.core import TyperGroup
 from shopbot import __version__
 
 from .errors import CliError, ExitStatus
-from .options import ConfigOption, EnvOption, set_root_defaults
+from .options import ConfigOption, EndpointUrlOption, EnvOption, ProfileOption, RegionOption, set_root_defaults
 from .ui import get_ui
 
 # Each module under cli/commands/ exposes `register(app)`. One line per command group.
@@ -34,8 +36,46 @@ COMMAND_MODULES = [
 ]
 
 
+# Click's exception classes, wherever this Typer keeps Click (0.29 vendors it as typer._click).
+UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+ClickException: type[Exception] = UsageError.__mro__[1]
+
+
 class ShopbotGroup(TyperGroup):
     """Translates user errors into one line + exit code, for real runs and CliRunner alike."""
+
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+        standalone_mode: bool = True, **extra: Any,
+    ) -> Any:
+        words = _hoist_debug(list(sys.argv[1:] if args is None else args))
+        _plain_flags(self)
+        ui = get_ui()
+        try:
+            status = super().main(words, prog_name, complete_var, standalone_mode=False, **extra)
+        except ClickException as error:
+            status = int(ExitStatus.ERROR)
+            if type(error).__name__ != "NoArgsIsHelpError":  # that one has printed the help already
+                ui.json_mode = ui.json_mode or "--json" in _options(words)
+                ui.fail(_usage_line(error), status)
+        except typer.Abort:
+            ui.fail("interrupted", int(ExitStatus.INTERRUPTED))
+            status = int(ExitStatus.INTERRUPTED)
+        if not standalone_mode:
+            return status
+        sys.exit(status if isinstance(status, int) else 0)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            _plain_flags(command, ctx)
+        return name, command, rest
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None and option.metavar is None:
+            option.metavar = ""
+        return option
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -44,11 +84,45 @@ class ShopbotGroup(TyperGroup):
             ui = get_ui()
             if ui.debug:
                 traceback.print_exc()
-            ui.error(str(error))
+            ui.fail(str(error), int(error.status))
             raise typer.Exit(int(error.status)) from None
         except KeyboardInterrupt:
-            get_ui().error("interrupted")
+            get_ui().fail("interrupted", int(ExitStatus.INTERRUPTED))
             raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
+
+
+def _plain_flags(command: Any, ctx: Any = None) -> None:
+    """A flag takes no value: show `--yes`, not `--yes <bool>` (Typer prints the type otherwise)."""
+    helper = command.get_help_option(ctx) if ctx is not None else None
+    for param in [*getattr(command, "params", []), *([helper] if helper is not None else [])]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _plain_flags(sub, ctx)
+
+
+def _options(words: list[str]) -> list[str]:
+    """The words before `--` (after it, everything is an argument)."""
+    return words[: words.index("--")] if "--" in words else words
+
+
+def _hoist_debug(words: list[str]) -> list[str]:
+    """`--debug` works after any command (`shopbot cutover --debug ...`): move it to the root."""
+    options = _options(words)
+    if "--debug" not in options:
+        return words
+    return ["--debug", *(word for word in options if word != "--debug"), *words[len(options):]]
+
+
+def _usage_line(error: Exception) -> str:
+    """Click's message on one line, pointing at the command's help."""
+    text = getattr(error, "format_message", lambda: str(error))()
+    message = " ".join(str(text).replace("Value error, ", "").split()).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    context = getattr(error, "ctx", None)
+    if context is not None:
+        message += f" (see `{context.command_path} --help`)"
+    return message
 
 
 app = typer.Typer(
@@ -57,6 +131,7 @@ app = typer.Typer(
     help="Move the shopbot service from ECS to Lambda without breaking it.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -70,6 +145,9 @@ def _version(value: bool) -> None:
 def root(
     env: EnvOption = None,
     config: ConfigOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointUrlOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
     version: Annotated[
@@ -79,7 +157,8 @@ def root(
     ui = get_ui()
     ui.json_mode = json_out
     ui.debug = debug
-    set_root_defaults(env, config if isinstance(config, Path) else None)
+    set_root_defaults(env, config if isinstance(config, Path) else None,
+                      profile=profile, region=region, endpoint_url=endpoint_url)
 
 
 def _register_commands() -> None:

@@ -1,13 +1,13 @@
 """The one place the toolkit builds AWS clients, and the translation of AWS failures.
 
 Logic receives an `AwsClients` (or the clients it hands out) and never calls
-`boto3.client` itself, so tests point everything at a moto server with no special path:
-`AWS_ENDPOINT_URL` (or the `endpoint_url` setting) is honoured here.
+`boto3.client` itself, so tests point everything at a moto server with no special path.
+Profile, region and endpoint come from the settings, which already applied the AWS
+CLI's order (`--profile` > `AWS_PROFILE` > the file; see settings/layers.py).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,8 +36,10 @@ class AwsClients:
                 profile_name=settings.profile, region_name=settings.region
             )
         except botocore.exceptions.ProfileNotFound as error:
+            name = settings.profile or error.kwargs.get("profile", "?")
             raise AwsError(
-                f"AWS profile '{settings.profile}' not found: check ~/.aws/config or the `profile` setting"
+                f"AWS profile '{name}' ({settings.origin('profile')}) not found in ~/.aws/config or "
+                f"~/.aws/credentials: fix the name there, or run `aws configure --profile {name}`"
             ) from error
         self._clients: dict[str, Any] = {}
 
@@ -47,7 +49,7 @@ class AwsClients:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            endpoint = self.settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+            endpoint = self.settings.endpoint_url or None
             region = "us-east-1" if service == "cloudfront" else self.region
             self._clients[service] = self.session.client(  # type: ignore[call-overload]
                 service, region_name=region, endpoint_url=endpoint, config=RETRY_CONFIG
@@ -60,7 +62,7 @@ class AwsClients:
             return self.client(service)
         key = f"{service}@us-east-1"
         if key not in self._clients:
-            endpoint = self.settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+            endpoint = self.settings.endpoint_url or None
             self._clients[key] = self.session.client(  # type: ignore[call-overload]
                 service, region_name="us-east-1", endpoint_url=endpoint, config=RETRY_CONFIG
             )
@@ -78,10 +80,12 @@ def aws_errors(doing: str) -> Iterator[None]:
         yield
     except (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError) as error:
         raise AwsError(
-            f"{doing}: no AWS credentials found (set AWS_PROFILE, or run `aws configure`/`aws sso login`)"
+            f"{doing}: no AWS credentials found (pass --profile or set AWS_PROFILE, "
+            "or run `aws configure`/`aws sso login`)"
         ) from error
     except botocore.exceptions.NoRegionError as error:
-        raise AwsError(f"{doing}: no AWS region (set `region` in shopbot.toml or AWS_REGION)") from error
+        raise AwsError(f"{doing}: no AWS region (pass --region, set AWS_REGION, "
+                       "or `region` in shopbot.toml)") from error
     except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError) as error:
         raise CliError(f"{doing}: cannot reach AWS at {getattr(error, 'kwargs', {}).get('endpoint_url', '?')}"
                        " (check the network or AWS_ENDPOINT_URL)") from error

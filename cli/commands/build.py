@@ -15,13 +15,13 @@ import shopbot
 
 from ..aws import AwsClients, aws_errors
 from ..errors import CliError, ExitStatus
-from ..options import EnvOption, JsonOption, command_settings
+from ..options import EnvOption, JsonOption, choices, command_settings, examples, hidden_alias
 from ..package import image
 from ..package.archive import MB
 from ..package.lambda_package import LambdaBuild, build_lambda_package, verify_lambda_package
 from ..package.manifest import Manifest, git_commit, read_manifest, write_json
 from ..package.pins import read_pins
-from ..package.target import Target
+from ..package.target import ARCHES, PYTHONS, Target
 from ..settings.environments import Settings
 from ..ui import UI, get_ui
 
@@ -29,18 +29,26 @@ TARGETS = ("lambda", "ecs")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("build", help="Build the Lambda zip or the ECS image from the pinned requirements.")(build)
+    app.command("build", help="Build the Lambda zip or the ECS image from the pinned requirements.", epilog=examples(
+        "shopbot build --verify                       # dist/shopbot-lambda-3.12-x86_64.zip, checked",
+        "shopbot build --python 3.13 --arch arm64 --output dist/",
+        "shopbot build --target ecs --context-only ctx/",
+    ))(build)
 
 
 def build(
-    target: Annotated[str, typer.Option("--target", help="lambda (zip) or ecs (image).")] = "lambda",
-    python: Annotated[str, typer.Option("--python", help="Lambda Python version: 3.11, 3.12 or 3.13.")] = "3.12",
-    arch: Annotated[str, typer.Option("--arch", help="Lambda architecture: x86_64 or arm64.")] = "x86_64",
+    target: Annotated[str, typer.Option("--target", autocompletion=choices(*TARGETS),
+                                        help="lambda (zip) or ecs (image).")] = "lambda",
+    python: Annotated[str, typer.Option("--python", autocompletion=choices(*PYTHONS),
+                                        help="Lambda Python version: 3.11, 3.12 or 3.13.")] = "3.12",
+    arch: Annotated[str, typer.Option("--arch", autocompletion=choices(*ARCHES),
+                                      help="Lambda architecture: x86_64 or arm64.")] = "x86_64",
     bundle_sdk: Annotated[bool, typer.Option("--bundle-sdk", help="Ship boto3/botocore too (the runtime has them).")]
     = False,
     verify: Annotated[bool, typer.Option("--verify", help="Run the zip's handler in an isolated interpreter.")]
     = False,
-    output: Annotated[Path, typer.Option("--output", help="Where the zip and manifests go.")] = Path("dist"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where the zip and manifests go.")] = Path("dist"),
+    out: Annotated[Path | None, hidden_alias("--out")] = None,
     push: Annotated[bool, typer.Option("--push", help="ECS: log in to ECR and push the image.")] = False,
     context_only: Annotated[
         Path | None, typer.Option("--context-only", help="ECS: write the docker build context to DIR, no build.")
@@ -55,6 +63,7 @@ def build(
 ) -> None:
     settings = command_settings(env, json_out)
     ui = get_ui()
+    output = out or output
     if target not in TARGETS:
         raise CliError(f"unknown --target {target!r}: use lambda or ecs")
     lambda_target = Target.parse(python, arch)

@@ -16,7 +16,7 @@ from ..cutover.planning import TARGETS
 from ..cutover.status import read_status
 from ..cutover.watch import check_watch, parse_duration, run_watch, thresholds
 from ..errors import CliError, ExitStatus
-from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings
+from ..options import DryRunOption, EnvOption, JsonOption, YesOption, choices, command_settings, examples
 from ..ui import get_ui
 
 ForceOption = Annotated[
@@ -26,7 +26,8 @@ NoWaitOption = Annotated[bool, typer.Option("--no-wait", help="Return once Cloud
 
 
 def cutover(
-    to: Annotated[str | None, typer.Option("--to", help="Target: lambda or ecs.")] = None,
+    to: Annotated[str | None, typer.Option("--to", autocompletion=choices(*TARGETS), help="Target: lambda or ecs.")]
+    = None,
     canary: Annotated[
         str | None, typer.Option("--canary", help="Send PERCENT (at most 15) of viewers to the target first; "
                                                   "5,10,15 walks those steps (with --step-watch).")
@@ -122,6 +123,11 @@ def status(env: EnvOption = None, json_out: JsonOption = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("cutover")(cutover)
-    app.command("rollback")(rollback)
-    app.command("status")(status)
+    app.command("cutover", epilog=examples(
+        "shopbot cutover --to lambda --env production --dry-run",
+        "shopbot cutover --to lambda --canary 5 --watch 15m --yes",
+        "shopbot cutover --promote --yes",
+    ))(cutover)
+    app.command("rollback", epilog=examples("shopbot rollback --env production --dry-run",
+                                            "shopbot rollback --env production --yes"))(rollback)
+    app.command("status", epilog=examples("shopbot status --env production", "shopbot status --json"))(status)

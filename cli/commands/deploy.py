@@ -11,14 +11,14 @@ from ..aws import AwsClients
 from ..deploy.ecs import EcsRequest, run_ecs_deploy
 from ..deploy.lambda_ import DEFAULT_PACKAGE, LambdaRequest, load_package, run_lambda_deploy
 from ..errors import CliError
-from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings
+from ..options import DryRunOption, EnvOption, JsonOption, YesOption, choices, command_settings, examples
 from ..ui import get_ui
 
 TARGETS = ("lambda", "ecs")
 
 
 def deploy(
-    target: Annotated[str, typer.Option("--target", "-t", help="lambda or ecs.")],
+    target: Annotated[str, typer.Option("--target", "-t", autocompletion=choices(*TARGETS), help="lambda or ecs.")],
     package: Annotated[
         Path | None, typer.Option("--package", help=f"Lambda zip from `shopbot build` (default {DEFAULT_PACKAGE}).")
     ] = None,
@@ -68,4 +68,8 @@ def deploy(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("deploy")(deploy)
+    app.command("deploy", epilog=examples(
+        "shopbot deploy --target lambda --env production            # the zip `shopbot build` made",
+        "shopbot deploy --target lambda --weight 0.1 --yes           # 10% to the new version",
+        "shopbot deploy --target ecs --image-tag 3f2a1c --dry-run",
+    ))(deploy)

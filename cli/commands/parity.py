@@ -13,14 +13,17 @@ import typer
 from rich.markup import escape
 
 from ..errors import ExitStatus
-from ..options import EnvOption, JsonOption, command_settings
+from ..options import EnvOption, JsonOption, command_settings, examples, hidden_alias
 from ..parity.check import Report, run_parity, save_smoke_corpus, settings_thresholds
 from ..parity.latency import Budget
 from ..ui import get_ui
 
 
 def register(app: typer.Typer) -> None:
-    app.command("parity-check")(parity_check)
+    app.command("parity-check", epilog=examples(
+        "shopbot parity-check --env production --corpus alb-logs/",
+        "shopbot parity-check --primary http://127.0.0.1:8080 --candidate http://127.0.0.1:3000 --output reports/",
+    ))(parity_check)
 
 
 def parity_check(
@@ -44,9 +47,10 @@ def parity_check(
     budget_p95_ratio: Annotated[float, typer.Option(help="Fail if candidate p95 exceeds this x primary p95.")]
     = 1.5,
     budget_min_ms: Annotated[float, typer.Option(help="...and is slower by more than this many ms.")] = 25.0,
-    out: Annotated[Path | None, typer.Option(
-        help="Directory for the report files (default: the folder of the environment's parity_report, "
-        "else reports/).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Directory for the report files (default: the folder of the environment's "
+        "parity_report, else reports/).")] = None,
+    out: Annotated[Path | None, hidden_alias("--out")] = None,
     save_smoke: Annotated[Path | None, typer.Option(
         help="Write the smoke corpus generated from the route table to this YAML file and exit.")] = None,
     env: EnvOption = None,
@@ -55,6 +59,7 @@ def parity_check(
     """Replay a corpus against both targets and compare status, headers, bodies and latency."""
     settings = command_settings(env, json_out)
     ui = get_ui()
+    out = output or out
     if save_smoke is not None:
         count = save_smoke_corpus(save_smoke)
         ui.success(escape(f"wrote {count} smoke request(s) to {save_smoke}: edit it and pass it back with --corpus"))

@@ -13,12 +13,12 @@ from typing import Annotated
 import typer
 
 from ..aws import AwsClients
-from ..errors import CliError, ExitStatus
-from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings
+from ..errors import CliError, ConfigError, ExitStatus
+from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings, examples
 from ..secrets.check import check_wiring
 from ..secrets.ops import Change, SecretDiff, diff_secret, pull_secret, rollback_secret, sync_secret
 from ..secrets.sources import load_source
-from ..settings.environments import Settings
+from ..settings.environments import DEFAULTS, SETTINGS_FILE, Settings
 from ..ui import get_ui
 
 make_clients: Callable[[Settings], AwsClients] = AwsClients
@@ -40,36 +40,56 @@ _COLOURS = {Change.ADDED: "green", Change.CHANGED: "yellow", Change.REMOVED: "re
             Change.UNCHANGED: "dim"}
 
 
+def secret_settings(env: str | None, json_out: bool, yes: bool = False) -> Settings:
+    """The environment's settings, refusing to fall back to the built-in example secret name."""
+    settings = command_settings(env, json_out, yes)
+    if settings.origin("secret_name") == "default":
+        where = settings.source if settings.source != DEFAULTS else SETTINGS_FILE
+        raise ConfigError(f"environment '{settings.name}' names no secret: set `secret_name` under "
+                          f"[environments.{settings.name}] in {where}, or SHOPBOT_SECRET_NAME "
+                          f"(the built-in {settings.secret_name!r} is only an example)")
+    return settings
+
+
 def _show_diff(title: str, diff: SecretDiff) -> None:
     rows = [(f"[{_COLOURS[e.change]}]{e.change}[/]", e.key, e.remote, e.local) for e in diff.entries]
     get_ui().table(title, ["change", "key", "secret now", "source"], rows)
 
 
-@app.command("diff")
+@app.command("diff", epilog=examples(
+    "shopbot secrets diff --from .env --env production",
+    "shopbot secrets diff --exit-code || echo 'the secret differs from .env'",
+))
 def diff(from_path: FromOption = None, from_env: FromEnvOption = None, env: EnvOption = None,
-         json_out: JsonOption = False) -> None:
+         json_out: JsonOption = False,
+         exit_code: Annotated[bool, typer.Option(
+             "--exit-code", help="Exit 1 when any key differs, as `git diff --exit-code` does.")] = False) -> None:
     """Compare the source with the secret, key by key (values masked)."""
-    settings = command_settings(env, json_out)
+    settings = secret_settings(env, json_out)
     source = load_source(from_path, from_env)
     result = diff_secret(make_clients(settings), settings, source)
     ui = get_ui()
+    changes = len(result.diff.changes)
     if ui.json_mode:
         ui.emit_json(result.as_dict())
-        return
-    if not result.exists:
-        ui.warn(f"secret {result.secret} does not exist yet: `shopbot secrets sync` creates it")
-    _show_diff(f"{source.origin} vs secret {result.secret}", result.diff)
-    changes = len(result.diff.changes)
-    ui.info("In sync." if not changes else f"{changes} key(s) differ: `shopbot secrets sync` applies them "
-                                           "(removed keys only with --prune).")
+    else:
+        if not result.exists:
+            ui.warn(f"secret {result.secret} does not exist yet: `shopbot secrets sync` creates it")
+        _show_diff(f"{source.origin} vs secret {result.secret}", result.diff)
+        ui.info("In sync." if not changes else f"{changes} key(s) differ: `shopbot secrets sync` applies them "
+                                               "(removed keys only with --prune).")
+    if exit_code and changes:
+        raise typer.Exit(int(ExitStatus.DIFFERENCES))
 
 
-@app.command("sync")
+@app.command("sync", epilog=examples(
+    "shopbot secrets sync --from .env --dry-run", "shopbot secrets sync --from-env ANTHROPIC_API_KEY --yes",
+))
 def sync(from_path: FromOption = None, from_env: FromEnvOption = None, prune: PruneOption = False,
          env: EnvOption = None, json_out: JsonOption = False, yes: YesOption = False,
          dry_run: DryRunOption = False) -> None:
     """Write the source into the secret: one PutSecretValue (or CreateSecret), idempotent."""
-    settings = command_settings(env, json_out, yes)
+    settings = secret_settings(env, json_out, yes)
     source = load_source(from_path, from_env)
     result = sync_secret(make_clients(settings), settings, source, prune=prune, dry_run=dry_run)
     ui = get_ui()
@@ -81,12 +101,12 @@ def sync(from_path: FromOption = None, from_env: FromEnvOption = None, prune: Pr
         ui.success(f"secret {result.secret} already matches {source.origin} (version {result.version_id})")
 
 
-@app.command("pull")
+@app.command("pull", epilog=examples("shopbot secrets pull --to .env.production --env production"))
 def pull(to: Annotated[Path, typer.Option("--to", help="File to write (.env, or .json), mode 0600.")] = Path(".env"),
          force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
          env: EnvOption = None, json_out: JsonOption = False) -> None:
     """Write the secret's current values to a new file only you can read (mode 0600)."""
-    settings = command_settings(env, json_out)
+    settings = secret_settings(env, json_out)
     result = pull_secret(make_clients(settings), settings, to, force=force)
     ui = get_ui()
     ui.emit_json(result.as_dict())
@@ -94,11 +114,11 @@ def pull(to: Annotated[Path, typer.Option("--to", help="File to write (.env, or 
                f"{result.path} (mode 0600)")
 
 
-@app.command("rollback")
+@app.command("rollback", epilog=examples("shopbot secrets rollback --dry-run", "shopbot secrets rollback --yes"))
 def rollback(env: EnvOption = None, json_out: JsonOption = False, yes: YesOption = False,
              dry_run: DryRunOption = False) -> None:
     """Make the previous version (AWSPREVIOUS) current again, showing the masked diff first."""
-    settings = command_settings(env, json_out, yes)
+    settings = secret_settings(env, json_out, yes)
     result = rollback_secret(make_clients(settings), settings, dry_run=dry_run)
     ui = get_ui()
     ui.emit_json(result.as_dict())
@@ -107,10 +127,10 @@ def rollback(env: EnvOption = None, json_out: JsonOption = False, yes: YesOption
                    f"({result.from_version} is now AWSPREVIOUS)")
 
 
-@app.command("check")
+@app.command("check", epilog=examples("shopbot secrets check --env production"))
 def check(env: EnvOption = None, json_out: JsonOption = False) -> None:
     """Check the Lambda and the ECS service read this secret and end up with the same keys."""
-    settings = command_settings(env, json_out)
+    settings = secret_settings(env, json_out)
     report = check_wiring(make_clients(settings), settings)
     ui = get_ui()
     ui.emit_json(report.as_dict())

@@ -25,6 +25,7 @@ from shopbot.config import per_process_store_problem
 
 from ..emulator.events import DEFAULT_STAGE
 from ..emulator.gateway import GatewayConfig
+from ..emulator.reload import child_command, supervise
 from ..emulator.runner import (
     LambdaEmulator,
     PackageLayoutError,
@@ -42,7 +43,8 @@ from ..emulator.targets import (
 )
 from ..emulator.workers import FunctionConfig
 from ..errors import CliError
-from ..options import EnvOption, JsonOption, command_settings
+from ..options import EnvOption, JsonOption, command_settings, examples, root_flags
+from ..settings.environments import DEFAULTS, Settings
 from ..ui import get_ui
 
 DEFAULT_PORTS = {"ecs": 8080, "lambda": 3000}
@@ -74,6 +76,9 @@ def serve(
     package: Annotated[
         Path | None, typer.Option("--package", help="lambda: run the code of a built Lambda zip.")
     ] = None,
+    reload: Annotated[bool, typer.Option(
+        "--reload", help="Restart the server when the service's code (shopbot/, or the --package zip) changes.")]
+    = False,
     env: EnvOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -83,16 +88,37 @@ def serve(
     if not 0 < chosen_port < 65536:
         raise CliError(f"--port {chosen_port} is not a TCP port: use 1-65535")
     ensure_port_free(host, chosen_port)
-    if target is Target.ecs:
-        raise typer.Exit(run_ecs(host, chosen_port, workers, threads))
     if stage != DEFAULT_STAGE and (not stage or "/" in stage or stage.startswith("$")):
         raise CliError(f"--stage {stage!r} is not a stage name: use `$default` or a name like `prod`")
-    region = settings.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    if reload:
+        options = {"--host": host, "--port": chosen_port, "--workers": workers, "--threads": threads,
+                   "--concurrency": concurrency, "--timeout": timeout, "--memory": memory, "--stage": stage,
+                   "--handler": handler, "--package": package}
+        args = [*_root_args(settings), "serve", "--target", target.value,
+                *(word for name, value in options.items() if value is not None for word in (name, str(value)))]
+        watched = [package] if package is not None else [repository_root() / "shopbot"]
+        get_ui().info(f"watching {', '.join(map(str, watched))}: the server restarts when it changes")
+        raise typer.Exit(supervise(child_command(args), watched))
+    if target is Target.ecs:
+        raise typer.Exit(run_ecs(host, chosen_port, workers, threads))
+    region = settings.region or "us-east-1"  # the settings already read AWS_REGION / AWS_DEFAULT_REGION
     function = settings.lambda_function or "shopbot"
     run_lambda(
         host, chosen_port, handler=handler, package=package, stage=stage,
         function_name=function, region=region, concurrency=concurrency, timeout=timeout, memory=memory,
     )
+
+
+def _root_args(settings: Settings) -> list[str]:
+    """The root options that made these settings, for the child `serve --reload` restarts."""
+    ui = get_ui()
+    words = ["--json"] if ui.json_mode else []
+    words += ["--debug"] if ui.debug else []
+    if settings.source != DEFAULTS:
+        words += ["--config", settings.source, "--env", settings.name]
+    for key, (value, _) in root_flags().items():
+        words += [f"--{key.replace('_', '-')}", str(value)]
+    return words
 
 
 def run_ecs(host: str, port: int, workers: int | None, threads: int | None) -> int:
@@ -220,4 +246,8 @@ def _log_line(line: str) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
+    app.command("serve", epilog=examples(
+        "shopbot serve --target ecs --port 8080 --workers 2 --threads 4",
+        "shopbot serve --target lambda --reload                # restart when shopbot/ changes",
+        "shopbot serve --target lambda --package dist/shopbot-lambda-3.12-x86_64.zip",
+    ))(serve)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,15 +10,18 @@ import typer
 from rich.markup import escape
 
 from ..errors import CliError
-from ..options import EnvOption, JsonOption, command_settings, root_choice
-from ..settings.environments import SETTINGS_FILE, find_settings_file
+from ..options import EnvOption, JsonOption, command_settings, examples, hidden_alias, root_choice
+from ..settings.environments import SETTINGS_FILE, Settings, find_settings_file, setting_names
 from ..settings.terraform import import_into, read_outputs
 from ..ui import get_ui
 
 settings_app = typer.Typer(help="Read and fill shopbot.toml.", no_args_is_help=True)
 
 
-@settings_app.command("import-terraform")
+@settings_app.command("import-terraform", epilog=examples(
+    "terraform -chdir=deploy/lambda output -json > lambda.json",
+    "shopbot settings import-terraform lambda.json edge.json --env production",
+))
 def import_terraform(
     outputs: Annotated[
         list[Path], typer.Argument(help="Files written by `terraform output -json` (lambda, ecs, edge).")
@@ -26,13 +29,15 @@ def import_terraform(
     env: Annotated[
         str | None, typer.Option("--env", "-e", help="Environment to fill (default: the outputs' `environment`).")
     ] = None,
-    file: Annotated[
+    config: Annotated[
         Path | None,
-        typer.Option("--file", help=f"Settings file to update (default: the one found, or ./{SETTINGS_FILE})."),
+        typer.Option("--config", help=f"Settings file to update (default: the root --config, the one found, "
+                                      f"or ./{SETTINGS_FILE})."),
     ] = None,
+    file: Annotated[Path | None, hidden_alias("--file")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Fill [environments.ENV] from Terraform outputs, keeping the other environments as they are."""
+    """Fill \\[environments.ENV] from Terraform outputs, keeping the other environments as they are."""
     ui = get_ui()
     ui.json_mode = ui.json_mode or json_out
     imported = read_outputs(outputs)
@@ -42,7 +47,7 @@ def import_terraform(
     name = env or root_env or imported.env
     if not name:
         raise CliError("the outputs name no environment: pass --env NAME")
-    target = file or root_config or find_settings_file() or Path(SETTINGS_FILE)
+    target = config or file or root_config or find_settings_file() or Path(SETTINGS_FILE)
     changes = import_into(target, name, imported.values)
     for skipped in imported.skipped:
         ui.warn(f"output '{skipped}' is sensitive: not written")
@@ -56,15 +61,34 @@ def import_terraform(
     })
 
 
-@settings_app.command("show")
+@settings_app.command("show", epilog=examples(
+    "shopbot settings show --env production",
+    "AWS_REGION=eu-west-1 shopbot settings show --json   # region: env AWS_REGION",
+))
 def show(env: EnvOption = None, json_out: JsonOption = False) -> None:
-    """Print the resolved settings of one environment."""
+    """Print the resolved settings of one environment and where each value came from."""
     settings = command_settings(env, json_out)
-    values = dataclasses.asdict(settings)
+    values = {name: getattr(settings, name) for name in setting_names()}
     ui = get_ui()
-    ui.table(escape(f"environment {settings.name} ({settings.source})"), ["setting", "value"],
-             [(key, escape(str(value))) for key, value in values.items() if key not in {"name", "source"}])
-    ui.emit_json(values)
+    ui.table(escape(f"environment {settings.name} ({settings.origin('name')}; file: {settings.source})"),
+             ["setting", "value", "from"],
+             [(name, escape(_shown(value)), escape(_origin(settings, name))) for name, value in values.items()])
+    ui.emit_json({"name": settings.name, "source": settings.source, **values,
+                  "origins": {name: settings.origin(name) for name in ("name", *values)}})
+
+
+def _origin(settings: Settings, name: str) -> str:
+    """`file` for the settings file (its path is in the title), else the variable or flag."""
+    origin = settings.origin(name)
+    return "file" if origin == f"file {settings.source}" else origin
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return str(value)
 
 
 def register(app: typer.Typer) -> None:

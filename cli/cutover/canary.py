@@ -29,7 +29,6 @@ from ..ui import UI
 from . import planning
 from . import watch_rules as rules
 from .flow import (
-    CUTOVER_SETTINGS,
     Options,
     Run,
     check_drift,
@@ -37,6 +36,7 @@ from .flow import (
     gate_fields,
     holding,
     new_run,
+    required_settings,
     run_gates,
     run_rollback,
     show_move,
@@ -90,7 +90,7 @@ def run_canary(
     if any(not 0 < step <= MAX_PERCENT for step in steps):
         raise CliError(f"--canary {steps[0]:g}: CloudFront continuous deployment allows more than 0 and at "
                        f"most {MAX_PERCENT:g} percent")
-    settings.require(*CUTOVER_SETTINGS)
+    settings.require(*required_settings(options))
     run = new_run(settings, clients, ui, options)
     with holding(run, "canary"):
         result = _start(run, target, steps[0])

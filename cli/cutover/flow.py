@@ -37,6 +37,7 @@ from .planning import INTENT, OUTCOME, Change, Move
 
 CUTOVER_SETTINGS = ("distribution_id", "alb_origin_id", "api_origin_id", "alb_url", "api_url",
                     "parity_report", "ledger")
+GATE_SETTINGS = ("alb_url", "api_url", "parity_report")  # only the gates read these: --force skips them
 UNDOABLE = ("cutover", "promote", "canary")
 MOVES = ("cutover", "promote")
 # Who holds the ledger lease: this process (a nested step, like the watch's rollback, re-enters).
@@ -107,6 +108,13 @@ def holding(run: Run, action: str) -> Iterator[None]:
                         "check `shopbot status`")
 
 
+def required_settings(options: Options | None) -> tuple[str, ...]:
+    """What a cutover needs: with --force the gates may be skipped, so not what only they read."""
+    if options is not None and options.force:
+        return tuple(name for name in CUTOVER_SETTINGS if name not in GATE_SETTINGS)
+    return CUTOVER_SETTINGS
+
+
 def new_run(settings: Settings, clients: AwsClients | None, ui: UI | None, options: Options | None) -> Run:
     options = options or Options()
     ui = ui or get_ui()
@@ -126,7 +134,7 @@ def run_cutover(
     options: Options | None = None,
 ) -> dict[str, Any]:
     """Move the configured behaviours to `target` (`lambda` or `ecs`)."""
-    settings.require(*CUTOVER_SETTINGS)
+    settings.require(*required_settings(options))
     run = new_run(settings, clients, ui, options)
     to_origin = planning.origin_for(settings, target)
     with holding(run, "cutover"):
@@ -156,9 +164,17 @@ def _cutover(run: Run, target: str, to_origin: str) -> dict[str, Any]:
 
 def run_gates(run: Run, target: str) -> tuple[list[GateResult], ParityReport]:
     settings = run.settings
-    target_url = settings.api_url if target == "lambda" else settings.alb_url
-    parity, report = parity_gate(settings)
-    results = [health_gate(f"health:{target}", str(target_url), settings.health_path), parity]
+    url_setting = "api_url" if target == "lambda" else "alb_url"
+    target_url = getattr(settings, url_setting)
+    missing = [name for name in GATE_SETTINGS if not getattr(settings, name)]
+    if missing:  # only reachable with --force (required_settings): the gate cannot run, so it fails
+        parity, report = GateResult("parity", False, f"not checked: {', '.join(missing)} not set"), \
+            ParityReport(str(settings.parity_report or "-"), None)
+    else:
+        parity, report = parity_gate(settings)
+    health = (health_gate(f"health:{target}", str(target_url), settings.health_path) if target_url else
+              GateResult(f"health:{target}", False, f"not checked: {url_setting} not set"))
+    results = [health, parity]
     gates = enforce(results, run.options.force)
     for gate in gates:
         mark = "[yellow]skipped (--force)[/]" if gate.skipped else "[green]passed[/]"

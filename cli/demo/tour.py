@@ -25,7 +25,7 @@ import requests
 from ..aws import AwsClients
 from ..emulator.targets import RunningTarget, start_target
 from ..errors import CliError
-from ..settings.environments import Settings
+from ..settings.environments import Settings, setting_names
 from ..ui import UI
 from . import stack as stack_parts
 
@@ -61,7 +61,9 @@ class Demo:
         self.options = options
         self.stack = stack_parts.Stack()
         self.workdir = options.workdir.resolve()
-        self.env = dict(os.environ)
+        # The demo's settings file decides everything: the caller's SHOPBOT_ENV/SHOPBOT_<setting> would beat it.
+        ours = {"SHOPBOT_ENV", *(f"SHOPBOT_{name.upper()}" for name in setting_names())}
+        self.env = {key: value for key, value in os.environ.items() if key not in ours}
         self.result = DemoResult(workdir=str(self.workdir), redis="memory")
         self.ports = {"alb": stack_parts.free_port(), "api": stack_parts.free_port(), "edge": stack_parts.free_port()}
         self.distribution = ""

@@ -7,19 +7,25 @@ alb_url = "https://alb.example.com"
 ...
 ```
 
-Flags override the file; `--env NAME` picks the environment (default: `local`, or
-`default_env` at the top of the file). Every problem names the file, the key and what is
-wrong, because that is what a person needs to fix it.
+Each setting comes from the first of: a flag (`--region`), the environment
+(`AWS_PROFILE`, `AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`, or
+`SHOPBOT_<NAME>` for any setting), the settings file, the default below - the AWS CLI's
+order. `Settings.origins` says which one each value came from (`settings show` prints it).
+`--env NAME` (else `SHOPBOT_ENV`, else the file's `default_env`, else `local`) picks the
+environment. The model is this dataclass, one line per field: a new field needs only its
+line, because its type hint IS its validation (`layers.py` checks every layer with
+pydantic against these hints; `Url`, `FilePath`, `Seconds`, `Between` add URL, relative
+path and range checks). pydantic is imported only when settings are read.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Annotated, Any
 
 from ..errors import ConfigError
 
@@ -28,31 +34,54 @@ DEFAULT_ENV = "local"
 DEFAULTS = "(defaults)"
 
 
+class FileRelative:
+    """Marks a path setting: a relative value in the settings file is read from the file's folder."""
+
+
+class HttpUrl:
+    """Marks a URL setting: it must be http(s)://host[...]."""
+
+
+@dataclass(frozen=True)
+class Between:
+    """Bounds of a number setting, inclusive (checked by layers.py)."""
+
+    low: float | None = None
+    high: float | None = None
+
+
+FilePath = Annotated[str, FileRelative()]
+Url = Annotated[str, HttpUrl()]
+Seconds = Annotated[int, Between(low=0)]
+
+
 @dataclass(frozen=True)
 class Settings:
     """One environment's settings. Every field is optional until a command needs it."""
 
     name: str = DEFAULT_ENV
-    source: str = "(defaults)"  # DEFAULTS, or the settings file's path
+    source: str = DEFAULTS  # DEFAULTS, or the settings file's path
+    # Where each value came from: "file <path>", "env AWS_REGION", "flag --region"; absent = default.
+    origins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     # AWS
     region: str | None = None
     profile: str | None = None
-    endpoint_url: str | None = None          # a local AWS (moto) for tests and the demo
+    endpoint_url: Url | None = None          # a local AWS (moto) for tests and the demo
     # The two targets and the edge
-    alb_url: str | None = None
-    api_url: str | None = None
-    edge_url: str | None = None
+    alb_url: Url | None = None
+    api_url: Url | None = None
+    edge_url: Url | None = None
     health_path: str = "/health"
     # CloudFront
     distribution_id: str | None = None
     alb_origin_id: str | None = None
     api_origin_id: str | None = None
     behaviors: list[str] = field(default_factory=lambda: ["default"])
-    verify_threshold: float = 0.95
-    deploy_timeout_seconds: int = 1200
+    verify_threshold: Annotated[float, Between(0, 1)] = 0.95
+    deploy_timeout_seconds: Seconds = 1200
     # Gates
-    parity_report: str | None = None
-    parity_max_age_seconds: int = 86_400
+    parity_report: FilePath | None = None
+    parity_max_age_seconds: Seconds = 86_400
     # Shared record of every change: s3://bucket/key
     ledger: str | None = None
     # Secrets Manager
@@ -88,11 +117,19 @@ class Settings:
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags win over the file; a flag left unset (None) keeps the file's value."""
+        from .layers import check_values
+
         given = {key: value for key, value in overrides.items() if value is not None}
-        unknown = set(given) - {f.name for f in fields(self)}
+        unknown = set(given) - set(setting_names())
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}")
-        return dataclasses.replace(self, **given)
+        checked = check_values(given, "flag", strict=False)
+        origins = {**self.origins, **dict.fromkeys(checked, "flag")}
+        return dataclasses.replace(self, **checked, origins=origins)
+
+    def origin(self, name: str) -> str:
+        """Where setting `name` came from, for messages ("env AWS_PROFILE", "default", ...)."""
+        return self.origins.get(name, "default")
 
     def require(self, *names: str) -> None:
         """Stop with one line naming every setting this command needs but lacks."""
@@ -101,13 +138,32 @@ class Settings:
             listed = ", ".join(f"`{name}`" for name in missing)
             where = SETTINGS_FILE if self.source == DEFAULTS else self.source
             found = "" if self.source != DEFAULTS else f" (no {SETTINGS_FILE} was found: create one)"
+            variables = ", ".join(variables_for(name)[0] for name in missing)
             raise ConfigError(
                 f"environment '{self.name}' has no {listed}: set them under "
-                f"[environments.{self.name}] in {where}{found}"
+                f"[environments.{self.name}] in {where}{found}, or set {variables}"
             )
 
 
-_TYPES = get_type_hints(Settings)
+META = ("name", "source", "origins")
+# Other spellings a settings file may use for a setting (CloudFront's API says "behaviors").
+ALIASES = {"behaviours": "behaviors"}
+# The AWS settings read the variables boto3 and the AWS CLI read; every other setting SHOPBOT_<NAME>.
+AWS_VARIABLES = {
+    "profile": ("AWS_PROFILE",),
+    "region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
+    "endpoint_url": ("AWS_ENDPOINT_URL",),
+}
+
+
+def variables_for(name: str) -> tuple[str, ...]:
+    """The environment variables that set `name`, the first one set wins."""
+    return AWS_VARIABLES.get(name, (f"SHOPBOT_{name.upper()}",))
+
+
+def setting_names() -> list[str]:
+    """Every setting a file, variable or flag may set (not the bookkeeping fields)."""
+    return [f.name for f in fields(Settings) if f.name not in META]
 
 
 def find_settings_file(start: Path | None = None) -> Path | None:
@@ -126,76 +182,17 @@ def find_settings_file(start: Path | None = None) -> Path | None:
     return None
 
 
-def load_settings(env: str | None = None, path: Path | None = None) -> Settings:
-    """The settings of environment `env` (or the file's default) from `path` (or found)."""
-    path = path or find_settings_file()
-    if path is None:
-        if env not in (None, DEFAULT_ENV):
-            raise ConfigError(
-                f"unknown environment '{env}': no {SETTINGS_FILE} found "
-                f"(create one, or set SHOPBOT_CONFIG to its path)"
-            )
-        return Settings()
-    document = _read_toml(path)
-    environments = document.get("environments")
-    if not isinstance(environments, dict):
-        raise ConfigError(f"{path}: missing table [environments.<name>] (e.g. [environments.local])")
-    name = env or document.get("default_env") or DEFAULT_ENV
-    if name not in environments:
-        known = ", ".join(sorted(environments)) or "none"
-        raise ConfigError(f"{path}: unknown environment '{name}' (known: {known})")
-    values = environments[name]
-    if not isinstance(values, dict):
-        raise ConfigError(f"{path}: environments.{name} must be a table")
-    return Settings(name=name, source=str(path), **_checked(values, f"{path}: environments.{name}"))
+def load_settings(
+    env: str | None = None,
+    path: Path | None = None,
+    overrides: Mapping[str, tuple[Any, str]] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Environment `env`'s settings: flags > variables > the file at `path` (or found) > defaults.
 
+    `overrides` maps a setting to (value, where it came from: "flag --region"); `environ`
+    defaults to the process environment.
+    """
+    from .layers import resolve
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read settings file ({error.strerror})") from error
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from error
-    if path.name == "pyproject.toml":
-        tool = document.get("tool", {}).get("shopbot")
-        if not isinstance(tool, dict):
-            raise ConfigError(f"{path}: no [tool.shopbot] table")
-        return tool
-    return document
-
-
-def _checked(values: dict[str, Any], where: str) -> dict[str, Any]:
-    """Reject unknown keys and values of the wrong type, naming the key."""
-    allowed = {f.name for f in fields(Settings)} - {"name", "source"}
-    checked: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in allowed:
-            raise ConfigError(f"{where}.{key}: unknown setting (known: {', '.join(sorted(allowed))})")
-        expected = _TYPES[key]
-        if not _type_ok(value, expected):
-            raise ConfigError(f"{where}.{key}: expected {_describe(expected)}, got {type(value).__name__}")
-        checked[key] = value
-    return checked
-
-
-def _type_ok(value: Any, expected: Any) -> bool:
-    text = str(expected)
-    if value is None:
-        return "None" in text
-    if text.startswith("list"):
-        return isinstance(value, list) and all(isinstance(item, str) for item in value)
-    if text.startswith("dict"):
-        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
-    if "float" in text:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if "int" in text:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, str)
-
-
-def _describe(expected: Any) -> str:
-    text = str(expected).replace(" | None", "")
-    return {"str": "a string", "int": "an integer", "float": "a number"}.get(text, text)
+    return resolve(env, path, overrides or {}, os.environ if environ is None else environ)

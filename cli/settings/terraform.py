@@ -15,12 +15,12 @@ import os
 import re
 import tempfile
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import CliError, ConfigError
-from .environments import Settings, load_settings
+from .environments import load_settings, setting_names
 
 # Plain Terraform outputs that map onto a setting (shopbot_settings wins over these).
 OUTPUT_NAMES = {
@@ -38,7 +38,7 @@ OUTPUT_NAMES = {
     "secret_name": "secret_name",
 }
 SETTINGS_OUTPUT = "shopbot_settings"
-_FIELDS = {f.name for f in fields(Settings)} - {"name", "source"}
+_FIELDS = set(setting_names())
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
 
@@ -249,7 +249,7 @@ def _replace_checked(path: Path, env: str, text: str) -> None:
         candidate = Path(scratch) / path.name
         candidate.write_text(text)
         try:
-            load_settings(env, candidate)
+            load_settings(env, candidate, environ={})  # the file alone: variables are not written
         except ConfigError as error:
             raise ConfigError(
                 f"{path} was left unchanged: the imported values are not valid settings "
