@@ -6,35 +6,25 @@ edge; `--debug` shows the traceback too.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from shopbot import __version__
 
+from .commands import LazyGroup
 from .errors import CliError, ExitStatus
 from .options import ConfigOption, EnvOption, set_root_defaults
 from .ui import get_ui
 
-# Each module under cli/commands/ exposes `register(app)`. One line per command group.
-COMMAND_MODULES = [
-    "serve",
-    "build",
-    "secrets",
-    "parity",
-    "cutover",
-    "deploy",
-    "settings",
-    "demo",
-]
+# Each module under cli/commands/ exposes `register(app)`; commands/__init__.py lists them
+# (COMMANDS) and LazyGroup imports one when its command runs, so start-up stays short.
 
 
-class ShopbotGroup(TyperGroup):
+class ShopbotGroup(LazyGroup):
     """Translates user errors into one line + exit code, for real runs and CliRunner alike."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
@@ -80,14 +70,6 @@ def root(
     ui.json_mode = json_out
     ui.debug = debug
     set_root_defaults(env, config if isinstance(config, Path) else None)
-
-
-def _register_commands() -> None:
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"{__package__}.commands.{name}").register(app)
-
-
-_register_commands()
 
 
 def run() -> None:
