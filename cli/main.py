@@ -7,7 +7,6 @@ stdout); `--debug`, accepted anywhere on the line, shows the traceback too.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -15,25 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from shopbot import __version__
 
+from .commands import LazyGroup
 from .errors import CliError, ExitStatus
 from .options import ConfigOption, EndpointUrlOption, EnvOption, ProfileOption, RegionOption, set_root_defaults
 from .ui import get_ui
 
-# Each module under cli/commands/ exposes `register(app)`. One line per command group.
-COMMAND_MODULES = [
-    "serve",
-    "build",
-    "secrets",
-    "parity",
-    "cutover",
-    "deploy",
-    "settings",
-    "demo",
-]
+# Each module under cli/commands/ exposes `register(app)`; commands/__init__.py lists them
+# (COMMANDS) and LazyGroup imports one when its command runs, so start-up stays short.
 
 
 # Click's exception classes, wherever this Typer keeps Click (0.29 vendors it as typer._click).
@@ -41,7 +31,7 @@ UsageError: type[Exception] = typer.BadParameter.__mro__[1]
 ClickException: type[Exception] = UsageError.__mro__[1]
 
 
-class ShopbotGroup(TyperGroup):
+class ShopbotGroup(LazyGroup):
     """Translates user errors into one line + exit code, for real runs and CliRunner alike."""
 
     def main(  # type: ignore[override]
@@ -159,14 +149,6 @@ def root(
     ui.debug = debug
     set_root_defaults(env, config if isinstance(config, Path) else None,
                       profile=profile, region=region, endpoint_url=endpoint_url)
-
-
-def _register_commands() -> None:
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"{__package__}.commands.{name}").register(app)
-
-
-_register_commands()
 
 
 def run() -> None:

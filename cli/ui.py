@@ -17,12 +17,13 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+
+if TYPE_CHECKING:  # imported where used: every command would otherwise pay for them at start (issue #20)
+    from rich.progress import Progress
 
 HEARTBEAT_SECONDS = 30.0
 
@@ -83,6 +84,8 @@ class UI:
         self.human.print(f"[green]✓[/] {message}", highlight=False)
 
     def table(self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        from rich.table import Table
+
         table = Table(title=title, show_lines=False)
         for column in columns:
             table.add_column(column)
@@ -141,6 +144,8 @@ class UI:
     @contextmanager
     def progress(self, description: str, total: float | None = None) -> Iterator[Progress]:
         """A progress bar for work longer than a second; a heartbeat line instead when not a terminal."""
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
         progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),

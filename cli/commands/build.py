@@ -13,10 +13,8 @@ import typer
 
 import shopbot
 
-from ..aws import AwsClients, aws_errors
 from ..errors import CliError, ExitStatus
 from ..options import EnvOption, JsonOption, choices, command_settings, examples, hidden_alias
-from ..package import image
 from ..package.archive import MB
 from ..package.lambda_package import LambdaBuild, build_lambda_package, verify_lambda_package
 from ..package.manifest import Manifest, git_commit, read_manifest, write_json
@@ -141,6 +139,9 @@ def _build_ecs(
     repo: Path, settings: Settings, output: Path, requirements: Path | None, push: bool,
     context_only: Path | None, ui: UI,
 ) -> None:
+    from ..aws import AwsClients, aws_errors  # boto3: only the ECS push needs it
+    from ..package import image
+
     requirements = requirements or repo / "requirements" / "ecs.txt"
     read_pins(requirements)  # a broken lock fails before anything is written
     commit = git_commit(repo)
@@ -174,6 +175,8 @@ def _build_ecs(
 
 
 def _compare(repo: Path, target: Target, output: Path, requirements: Path | None, ui: UI) -> None:
+    from ..package import image
+
     lambda_path = output / f"shopbot-lambda-{target.slug}.manifest.json"
     lambda_manifest = read_manifest(lambda_path)
     image_path = output / "shopbot-ecs.manifest.json"

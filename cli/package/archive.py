@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CliError
+from . import members
 
 MB = 1024 * 1024
 UNZIPPED_LIMIT = 250 * MB     # Lambda's hard limit for the unpacked function (code + layers)
@@ -49,6 +49,19 @@ def trim(site: Path) -> TrimReport:
             if name.endswith((".pyc", ".pyo")):
                 _remove(here / name, report)
     return report
+
+
+def trimmed(relpath: str) -> bool:
+    """Whether `trim` would remove this file (a `/`-separated path under the site): lets an unpack skip it."""
+    parts = relpath.split("/")
+    if parts[0] in TRIM_TOP:
+        return True
+    for directory in parts[:-1]:
+        if directory.endswith(".dist-info"):
+            return False
+        if directory in TRIM_DIRS:
+            return True
+    return parts[-1].endswith((".pyc", ".pyo"))
 
 
 def _remove(path: Path, report: TrimReport) -> None:
@@ -113,24 +126,10 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
 
 
 def write_zip(files: list[tuple[str, Path]], out: Path) -> None:
-    """Write the reproducible zip (directories as 0755 entries, files 0644) to `out`."""
-    stamp = zip_timestamp()
-    directories = sorted({parent for name, _ in files for parent in _parents(name)})
-    items: list[tuple[str, Path | None]] = [*((d, None) for d in directories), *files]
-    items.sort(key=lambda item: item[0])
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
-        for name, path in items:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.create_system = 3
-            if path is None:
-                info.external_attr = (0o40755 << 16) | 0x10
-                archive.writestr(info, b"")
-            else:
-                info.external_attr = 0o100644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, path.read_bytes(), compresslevel=COMPRESS_LEVEL)
+    """Write the reproducible zip (directories as 0755 entries, files 0644) to `out`, compressing every file."""
+    members.write_zip(members.deflate_files(files, COMPRESS_LEVEL), out, zip_timestamp())
 
 
-def _parents(name: str) -> list[str]:
-    parts = name.split("/")[:-1]
-    return ["/".join(parts[: index + 1]) + "/" for index in range(len(parts))]
+def write_package(entries: list[members.Member], out: Path) -> None:
+    """The same zip from members whose compressed bytes already exist (see members.py)."""
+    members.write_zip(entries, out, zip_timestamp())

@@ -1,12 +1,15 @@
-"""Bytecode compiled by the target interpreter, for the modules the runtime actually loads.
+"""Bytecode compiled by the target interpreter for every module that ships.
 
 `/var/task` is read-only on Lambda, so any module without a pyc of the target version is
-compiled again on every cold start. We import every top-level package of the dependency
-set once under the target interpreter (isolated: `-I -S`), record which modules that
-loads, and compile exactly those with unchecked-hash invalidation (no mtime checks, so
-the fixed zip timestamps cannot make them stale). Modules nothing imports at start stay
-source-only: they still work, they just compile on first use - that is what keeps the zip
-smaller than a naive one while it carries target bytecode.
+compiled again on every cold start. Every .py of the dependency set and the service is
+compiled by an interpreter of the target version with unchecked-hash invalidation (no
+mtime checks, so the fixed zip timestamps cannot make them stale), its code naming
+/var/task/... rather than this machine's paths.
+
+Why everything and not only what an import trace loads: the trace imported every package
+(3 s of CPU, most of it anthropic building pydantic models) to find 3,699 of 4,328
+modules - it saved 15% of the compiling for 3 s of importing. Compiling is spread over
+worker processes fed file by file, so it runs while the wheels are still being unpacked.
 """
 
 from __future__ import annotations
@@ -22,43 +25,22 @@ from .target import Interpreter
 # Where Lambda unpacks the zip: the path compiled into every code object (never this machine's).
 TASK_ROOT = "/var/task"
 
-# Runs under the target interpreter: import every top-level name found in sys.argv[1],
-# then print the files (relative to it) of every module that got loaded or compiled.
-_TRACE = r"""
-import _frozen_importlib_external as external
-import importlib, json, os, sys
-site, extra = sys.argv[1], sys.argv[2:]
-sys.path[:0] = [site, *extra]
-root = os.path.realpath(site)
-compiled = set()  # also modules whose import then failed: a cold start compiles those too
-original = external.SourceLoader.source_to_code
-def recording(self, data, path, *args, **kwargs):
-    compiled.add(os.path.realpath(path))
-    return original(self, data, path, *args, **kwargs)
-external.SourceLoader.source_to_code = recording
-names = []
-for entry in sorted(os.listdir(site)):
-    path = os.path.join(site, entry)
-    if entry.endswith(".dist-info") or entry.startswith((".", "_")) or entry == "bin":
-        continue
-    if os.path.isdir(path):
-        if os.path.exists(os.path.join(path, "__init__.py")):
-            names.append(entry)
-        else:  # namespace package: its subpackages are the importable units
-            names += [f"{entry}.{sub}" for sub in sorted(os.listdir(path))
-                      if os.path.exists(os.path.join(path, sub, "__init__.py"))]
-    elif entry.endswith(".py"):
-        names.append(entry[:-3])
+# Runs under the target interpreter: compile each relative path read from stdin exactly as
+# `compileall -s ROOT -p /var/task --invalidation-mode unchecked-hash` would, then print the
+# paths that would not compile (a dependency may carry a file that is not valid Python).
+_WORKER = r"""
+import json, py_compile, sys
+root, task = sys.argv[1], sys.argv[2]
+mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
 failed = []
-for name in names:
-    try:
-        importlib.import_module(name)
-    except Exception as error:
-        failed.append(f"{name}: {type(error).__name__}: {error}")
-files = {os.path.realpath(getattr(module, "__file__", None) or "") for module in list(sys.modules.values())}
-loaded = {os.path.relpath(path, root).replace(os.sep, "/") for path in files | compiled
-          if path.endswith(".py") and path.startswith(root + os.sep)}
-print(json.dumps({"loaded": sorted(loaded), "failed": failed}))
+for line in sys.stdin:
+    rel = line.rstrip("\n")
+    if rel:
+        try:
+            py_compile.compile(root + "/" + rel, dfile=task + "/" + rel, doraise=True, invalidation_mode=mode)
+        except (py_compile.PyCompileError, SyntaxError, ValueError, UnicodeError) as error:
+            failed.append(rel + ": " + str(error).strip().splitlines()[-1])
+print(json.dumps(failed))
 """
 
 
@@ -67,44 +49,74 @@ def clean_env() -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
 
 
-def trace_imports(interpreter: Interpreter, site: Path, extra: list[Path]) -> tuple[list[str], list[str]]:
-    """Modules (relative .py paths under `site`) loaded by importing every top-level name.
+class CompilePool:
+    """Worker processes of the target interpreter compiling files as they are handed over.
 
-    `-B`: the trace must not leave timestamp pycs naming this machine's paths behind.
+    `add` returns at once; `finish` waits and returns the paths that did not compile.
     """
-    result = subprocess.run(
-        [str(interpreter.path), "-I", "-S", "-B", "-c", _TRACE, str(site), *map(str, extra)],
-        capture_output=True, text=True, env=clean_env(), timeout=300, check=False,
-    )
-    if result.returncode != 0:
-        raise CliError(f"tracing imports under {interpreter.label} failed: {_last_line(result.stderr)}")
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    return list(report["loaded"]), list(report["failed"])
+
+    def __init__(self, interpreter: Interpreter, root: Path, workers: int | None = None) -> None:
+        self.root, self.label = root, interpreter.label
+        count = workers or max(1, min(os.cpu_count() or 1, 4))
+        command = [str(interpreter.path), "-I", "-S", "-c", _WORKER, str(root), TASK_ROOT]
+        self.processes = [
+            subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=clean_env())
+            for _ in range(count)
+        ]
+        self.loads = [0] * count
+        self.count = 0
+
+    def add(self, relpaths: list[str]) -> None:
+        """Hand files to the least loaded worker (by bytes), each path once."""
+        for rel in relpaths:
+            size = (self.root / rel).stat().st_size
+            index = self.loads.index(min(self.loads))
+            self.loads[index] += size + 2000  # a fixed cost per file too
+            stdin = self.processes[index].stdin
+            assert stdin is not None
+            stdin.write(rel + "\n")
+            stdin.flush()
+            self.count += 1
+
+    def finish(self) -> list[str]:
+        failed: list[str] = []
+        errors: list[str] = []
+        for process in self.processes:
+            output, stderr = process.communicate(timeout=900)
+            if process.returncode != 0:
+                errors.append(_last_line(stderr))
+                continue
+            failed += json.loads(output.strip().splitlines()[-1])
+        if errors:
+            raise CliError(f"compiling bytecode with {self.label} failed: {errors[0]}")
+        return sorted(failed)
+
+    def close(self) -> None:
+        """Stop the workers (after an error elsewhere)."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
-def compile_modules(interpreter: Interpreter, root: Path, relpaths: list[str]) -> int:
-    """Write `__pycache__/*.cpython-XY.pyc` (unchecked-hash) for `relpaths`; code names /var/task/..."""
+def compile_modules(interpreter: Interpreter, root: Path, relpaths: list[str], strict: bool = True) -> int:
+    """Write `__pycache__/*.cpython-XY.pyc` (unchecked-hash) for `relpaths`; code names /var/task/...
+
+    `strict`: a file that does not compile is an error (the service); otherwise it stays
+    source-only (a dependency's odd file) and is not counted.
+    """
     if not relpaths:
         return 0
-    workers = max(1, min(os.cpu_count() or 1, 4))
-    chunks = [relpaths[index::workers] for index in range(workers)]
-    command = [
-        str(interpreter.path), "-I", "-S", "-m", "compileall", "-q", "-f", "--invalidation-mode", "unchecked-hash",
-        "-s", str(root), "-p", TASK_ROOT, "-i", "-",
-    ]
-    processes = [
-        subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True, env=clean_env())
-        for _ in chunks
-    ]
-    failures = []
-    for process, chunk in zip(processes, chunks, strict=True):
-        output, _ = process.communicate("\n".join(str(root / rel) for rel in chunk) + "\n", timeout=600)
-        if process.returncode != 0:
-            failures.append(_last_line(output))
-    if failures:
-        raise CliError(f"compiling bytecode with {interpreter.label} failed: {failures[0]}")
-    return len(relpaths)
+    pool = CompilePool(interpreter, root, workers=min(len(relpaths) // 50 + 1, max(1, min(os.cpu_count() or 1, 4))))
+    try:
+        pool.add(relpaths)
+        failed = pool.finish()
+    finally:
+        pool.close()
+    if failed and strict:
+        raise CliError(f"compiling bytecode with {interpreter.label} failed: {failed[0]}")
+    return len(relpaths) - len(failed)
 
 
 def service_modules(root: Path, package: str) -> list[str]:

@@ -1,9 +1,12 @@
 """`build_lambda_package`: pinned requirements + the service -> a verified-shape Lambda zip + manifest.
 
 Two caches keep a rebuild fast: the wheels (`<cache>/wheels/<key>`, keyed by the pins and
-the target) and the trimmed, compiled dependency tree (`<cache>/layers/<key>`, keyed by
-the wheels' hashes, the target and the compiling interpreter). The service is staged and
-compiled on every build; when the inputs of the zip are unchanged the existing zip is kept.
+the target) and the trimmed, compiled dependency layer (`<cache>/layers/<key>`, keyed by
+the wheels' hashes, the target and the compiling interpreter). A layer keeps its files
+(`site/`) and the same files already compressed (`deps.zip`: the wheels' own compressed
+members copied as they are, plus the bytecode deflated once), so a build only compresses
+the service and copies the rest. The service is staged and compiled on every build; when
+the inputs of the zip are unchanged the existing zip is kept.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +28,14 @@ from ..ui import UI, get_ui
 from . import archive as package
 from . import bytecode
 from .manifest import Archive, Bytecode, Manifest, PackageEntry, git_commit, read_manifest, write_manifest, zip_digests
-from .pins import SDK_PACKAGES, Pin, check_runtime_set, read_pins
-from .resolve import Wheel, cache_root, fetch_wheels, file_sha256, publish, unpack_wheel
-from .target import Interpreter, Target, find_interpreter, host_arch
+from .members import Member, deflate_files, read_members
+from .pins import Pin, check_runtime_set, left_to_runtime, read_pins
+from .resolve import Wheel, cache_root, fetch_wheels, file_sha256, publish, unpack_wheel, wheel_requirements
+from .target import Interpreter, Target, find_interpreter
 from .verify import Verification, require_interpreter, require_native_arch, verify_package
 
-# Bump when trimming, tracing or layout rules change: it invalidates cached layers.
-BUILDER_VERSION = "3"
+# Bump when trimming, compiling or layout rules change: it invalidates cached layers.
+BUILDER_VERSION = "4"
 SERVICE_PACKAGE = "shopbot"
 
 
@@ -74,8 +79,13 @@ class Layer:
 
     key: str
     site: Path          # what ships
-    runtime: Path       # the SDK the Lambda runtime provides: for tracing and --verify
+    runtime: Path       # what the Lambda runtime provides (see `ensure_runtime`): for --verify
     info: dict[str, Any]
+
+    @property
+    def deps_zip(self) -> Path:
+        """`site/`, compressed: the members every build copies without recompressing."""
+        return self.site.parent / "deps.zip"
 
 
 @dataclass(frozen=True)
@@ -94,8 +104,6 @@ def prepare(build: LambdaBuild, ui: UI, announce: bool = True) -> Prepared:
     """Validate the pins, fetch the wheels and make sure the dependency layer is built (cached)."""
     pins = read_pins(build.requirements)
     check_runtime_set(pins, build.requirements)
-    shipped = [pin for pin in pins if build.bundle_sdk or pin.name not in SDK_PACKAGES]
-    provided = [pin for pin in pins if pin not in shipped]
     interpreter = find_interpreter(build.target.python)
     if interpreter is None and announce:
         ui.warn(
@@ -104,9 +112,13 @@ def prepare(build: LambdaBuild, ui: UI, announce: bool = True) -> Prepared:
         )
     cache = build.cache or cache_root()
     with phase(ui, f"resolving {len(pins)} wheels for CPython {build.target.python} {build.target.platform}"):
-        wheels, cached = fetch_wheels(pins, build.target, cache)
-    ui.info(f"wheels: {len(wheels)} for {build.target.platform} ({'cache' if cached else 'downloaded'})")
+        wheels, source = fetch_wheels(pins, build.target, cache)
+    ui.info(f"wheels: {len(wheels)} for {build.target.platform} ({'cache' if source == 'cache' else source})")
     hashes = {name: wheel.sha256 for name, wheel in wheels.items()}
+    requires = {pin.name: wheel_requirements(wheels[pin.name].path, build.target) for pin in pins}
+    left = left_to_runtime(pins, requires, build.bundle_sdk)
+    shipped = [pin for pin in pins if pin.name not in left]
+    provided = [pin for pin in pins if pin.name in left]
     layer = ensure_layer(build, shipped, provided, wheels, hashes, interpreter, cache, ui)
     return Prepared(shipped, provided, wheels, hashes, interpreter, layer)
 
@@ -118,6 +130,9 @@ def build_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Manifest:
     shipped, provided, wheels, hashes = prepared.shipped, prepared.provided, prepared.wheels, prepared.hashes
     interpreter, layer = prepared.interpreter, prepared.layer
 
+    dependencies = read_members(layer.deps_zip)
+    unzipped = sum(member.size for member in dependencies.values())
+    package.check_unzipped(unzipped)  # before anything is written
     build.output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".stage-", dir=build.output) as scratch:
         service_root = Path(scratch, "service")
@@ -128,15 +143,20 @@ def build_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Manifest:
                 service_compiled = bytecode.compile_modules(
                     interpreter, service_root, bytecode.service_modules(service_root, SERVICE_PACKAGE)
                 )
-        files = package.entries(layer.site, service_root)
-        unzipped = package.unzipped_size(files)
+        service_files = package.entries(service_root)
+        for name, path in service_files:
+            if name in dependencies:
+                raise CliError(f"{name} comes from two places (a dependency and {path}); rename one")
+        unzipped += package.unzipped_size(service_files)
         package.check_unzipped(unzipped)
+        files = len(dependencies) + len(service_files)
         inputs = _inputs_digest(layer.key, service_root)
         commit = git_commit(build.repo)
         if _up_to_date(build, inputs) is None:
             staged_zip = Path(scratch, "package.zip")
-            with phase(ui, f"zipping {len(files)} files"):
-                package.write_zip(files, staged_zip)
+            with phase(ui, f"zipping {files} files ({len(service_files)} compressed, the rest copied)"):
+                service = deflate_files(service_files, package.COMPRESS_LEVEL)
+                package.write_package([*dependencies.values(), *service], staged_zip)
             os.replace(staged_zip, build.zip_path)
         else:
             ui.info(f"up to date: {build.zip_path} (inputs unchanged)")
@@ -160,7 +180,7 @@ def build_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Manifest:
         packages=[PackageEntry(pin.name, pin.version, wheels[pin.name].path.name, hashes[pin.name]) for pin in shipped],
         runtime_provided={pin.name: pin.version for pin in provided},
         bytecode=_bytecode_record(interpreter, layer, service_compiled),
-        archive=Archive(_display(build.zip_path, build.repo), hex_digest, b64_digest, size, unzipped, len(files)),
+        archive=Archive(_display(build.zip_path, build.repo), hex_digest, b64_digest, size, unzipped, files),
         inputs_sha256=inputs,
         warnings=warnings,
     )
@@ -178,8 +198,9 @@ def verify_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Verificat
     prepared = prepare(build, ui, announce=False)
     interpreter = require_interpreter(prepared.interpreter, build.target.python)
     require_native_arch(build.target)
+    runtime = ensure_runtime(prepared.layer, prepared.provided, prepared.wheels)
     with phase(ui, f"verifying the handler under {interpreter.label}"):
-        return verify_package(build.zip_path, interpreter, [prepared.layer.runtime])
+        return verify_package(build.zip_path, interpreter, [runtime])
 
 
 def ensure_layer(
@@ -204,14 +225,9 @@ def ensure_layer(
     directory = cache / "layers" / key
     if not directory.is_dir():
         directory.parent.mkdir(parents=True, exist_ok=True)
-        trace_wheels = None
-        native = host_arch()
-        if interpreter and native and native != build.target.arch:
-            # Another architecture's native modules cannot load here: trace on this one's wheels.
-            trace_wheels, _ = fetch_wheels(shipped + provided, Target(build.target.python, native), cache)
         scratch = Path(tempfile.mkdtemp(prefix=".layer-", dir=directory.parent))
         try:
-            info = _build_layer(scratch, shipped, provided, wheels, interpreter, ui, trace_wheels)
+            info = _build_layer(scratch, shipped, wheels, interpreter, ui)
             (scratch / "layer.json").write_text(json.dumps(info, indent=2, sort_keys=True))
             publish(scratch, directory)
         except BaseException:
@@ -223,45 +239,61 @@ def ensure_layer(
     return Layer(key, directory / "site", directory / "runtime", info)
 
 
+def ensure_runtime(layer: Layer, provided: list[Pin], wheels: dict[str, Wheel]) -> Path:
+    """What the Lambda runtime provides (the pinned SDK and its own dependencies), unpacked once per layer.
+
+    Only --verify needs it (and it is 80 MB of botocore), so a plain build never unpacks it.
+    """
+    if not layer.runtime.is_dir():
+        scratch = Path(tempfile.mkdtemp(prefix=".runtime-", dir=layer.runtime.parent))
+        try:
+            for pin in provided:
+                unpack_wheel(wheels[pin.name].path, scratch)
+            publish(scratch, layer.runtime)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+    return layer.runtime
+
+
 def _build_layer(
-    root: Path,
-    shipped: list[Pin],
-    provided: list[Pin],
-    wheels: dict[str, Wheel],
-    interpreter: Interpreter | None,
-    ui: UI,
-    trace_wheels: dict[str, Wheel] | None,
+    root: Path, shipped: list[Pin], wheels: dict[str, Wheel], interpreter: Interpreter | None, ui: UI,
 ) -> dict[str, Any]:
-    site, runtime = root / "site", root / "runtime"
-    with phase(ui, f"installing {len(shipped)} packages (offline, from the wheel cache)"):
-        trimmed = _install(site, runtime, shipped, provided, wheels)
+    """Unpack (trimmed) on two threads while target-Python workers compile each wheel's modules as it lands."""
+    site = root / "site"
+    site.mkdir()
+    origins: dict[str, Member] = {}
+    trimmed = package.TrimReport()
+    failed: list[str] = []
+    label = f" and compiling with {interpreter.label}" if interpreter else ""
+    pool = bytecode.CompilePool(interpreter, site) if interpreter else None
+    try:
+        with phase(ui, f"installing {len(shipped)} packages (offline, from the wheel cache){label}"), \
+                ThreadPoolExecutor(max_workers=2) as unpackers:
+            jobs = [unpackers.submit(unpack_wheel, wheels[pin.name].path, site, package.trimmed) for pin in shipped]
+            for job in jobs:
+                unpacked = job.result()
+                origins.update(unpacked.written)
+                trimmed.files += unpacked.skipped_files
+                trimmed.bytes += unpacked.skipped_bytes
+                if pool:
+                    pool.add(sorted(rel for rel in unpacked.written if rel.endswith(".py")))
+            if pool:
+                failed = pool.finish()
+    finally:
+        if pool:
+            pool.close()
     ui.info(f"trimmed {trimmed.files} files ({trimmed.bytes / package.MB:.1f} MB) the runtime never loads")
-    info: dict[str, Any] = {"trimmed_files": trimmed.files, "trimmed_bytes": trimmed.bytes,
-                            "compiled": 0, "failed_imports": []}
+    with phase(ui, "compressing the bytecode (the wheels' files keep their compressed bytes)"):
+        files = package.entries(site)
+        reused = {name: origins[name] for name, _ in files if name in origins and origins[name].method == 8}
+        fresh = deflate_files([(name, path) for name, path in files if name not in reused], package.COMPRESS_LEVEL)
+        package.write_package([*reused.values(), *fresh], root / "deps.zip")
+    compiled = sum(1 for name, _ in files if name.endswith(".pyc"))
     if interpreter:
-        trace_site, trace_runtime = site, runtime
-        if trace_wheels is not None:
-            trace_site, trace_runtime = root / "trace" / "site", root / "trace" / "runtime"
-            _install(trace_site, trace_runtime, shipped, provided, trace_wheels)
-        with phase(ui, f"tracing imports under {interpreter.label}"):
-            traced, failed = bytecode.trace_imports(interpreter, trace_site, [trace_runtime])
-        shutil.rmtree(root / "trace", ignore_errors=True)
-        loaded = [relpath for relpath in traced if (site / relpath).is_file()]
-        with phase(ui, f"compiling {len(loaded)} modules with {interpreter.label}"):
-            info["compiled"] = bytecode.compile_modules(interpreter, site, loaded)
-        info["failed_imports"] = failed
-        ui.info(f"bytecode: {len(loaded)} dependency modules loaded at import compiled for {interpreter.label}")
-    return info
-
-
-def _install(site: Path, runtime: Path, shipped: list[Pin], provided: list[Pin],
-             wheels: dict[str, Wheel]) -> package.TrimReport:
-    for pin in shipped:
-        unpack_wheel(wheels[pin.name].path, site)
-    for pin in provided:
-        unpack_wheel(wheels[pin.name].path, runtime)
-    runtime.mkdir(parents=True, exist_ok=True)
-    return package.trim(site)
+        ui.info(f"bytecode: {compiled} dependency modules compiled for {interpreter.label}")
+    return {"trimmed_files": trimmed.files, "trimmed_bytes": trimmed.bytes, "compiled": compiled,
+            "not_compiled": failed}
 
 
 def _inputs_digest(layer_key: str, service_root: Path) -> str:
@@ -291,7 +323,7 @@ def _bytecode_record(interpreter: Interpreter | None, layer: Layer, service_comp
     compiled = int(layer.info["compiled"]) + service_compiled
     return Bytecode(
         True, interpreter.label, "unchecked-hash", compiled,
-        "modules loaded when the dependencies are imported, and the whole service; the rest stay source-only",
+        "every module of the dependencies and the service (a file that is not valid Python stays source-only)",
     )
 
 

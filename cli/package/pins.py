@@ -16,6 +16,9 @@ from ..errors import CliError
 # What the Lambda Python runtime already provides (bundling boto3/botocore adds ~80 MB).
 SDK_PACKAGES = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
 
+# One requirement of a wheel: (canonical name, whether it asks for particular versions).
+Requirement = tuple[str, bool]
+
 # The toolkit's own dependencies: they must never reach the service's runtime set
 # (aiohttp alone makes anthropic and elasticsearch import ~90 ms slower each).
 TOOLKIT_PACKAGES = frozenset({
@@ -87,6 +90,34 @@ def check_runtime_set(pins: list[Pin], source: Path) -> None:
             f"{source} pins {', '.join(leaked)}: toolkit dependencies must never ship with the service; "
             "remove them from the runtime set"
         )
+
+
+def left_to_runtime(pins: list[Pin], requires: dict[str, list[Requirement]], bundle_sdk: bool) -> set[str]:
+    """The pins the zip leaves to the Lambda runtime: the SDK, and the SDK's own dependencies.
+
+    The runtime installs boto3 and botocore with their dependencies (python-dateutil, six,
+    urllib3, ...), so a pin reached only through the SDK adds nothing but bytes to the zip.
+    A dependency stays in the zip when a shipped package asks for particular versions of it
+    (elastic-transport needs urllib3>=1.26.2,<3, which the runtime's copy may not be); one
+    asked for with no version (elasticsearch's `python-dateutil`) is served by the runtime's.
+    """
+    if bundle_sdk:
+        return set()
+    names = {pin.name for pin in pins}
+    provided = set(SDK_PACKAGES) & names
+    frontier = sorted(provided)
+    while frontier:
+        for dependency, _ in requires.get(frontier.pop(), []):
+            if dependency in names and dependency not in provided:
+                provided.add(dependency)
+                frontier.append(dependency)
+    while True:
+        shipped = names - provided
+        wanted = {dependency for name in shipped for dependency, versioned in requires.get(name, [])
+                  if versioned and dependency in provided - SDK_PACKAGES}
+        if not wanted:
+            return provided
+        provided -= wanted
 
 
 def pins_digest(pins: list[Pin]) -> str:

@@ -1,8 +1,15 @@
 """Wheels for the target (not for this machine), cached by the pinned set, and unpacked offline.
 
-`pip download --platform manylinux2014_<arch> --python-version X.Y --only-binary=:all:`
-fetches exactly the pinned wheels once into `<cache>/wheels/<key>`; installing is then a
-plain, deterministic unpack of those files (no pip metadata that names this machine).
+The pinned wheels are fetched once into `<cache>/wheels/<key>`; installing is then a plain,
+deterministic unpack of those files (no installer metadata that names this machine), so
+however they were fetched, the same wheels give the same package.
+
+Fetching: with uv (the `cli` extra installs it), `uv pip compile --format pylock.toml
+--python-platform <arch>-manylinux2014 --python-version X.Y --only-binary :all:` names the
+one wheel of each pin for the target with its URL and SHA-256, and the wheels download in
+parallel, each checked against that hash (~10x faster than pip on a cold cache). Without
+uv, with `SHOPBOT_RESOLVER=pip`, or when uv cannot resolve (uv reads its own index settings,
+not pip's), `pip download --platform manylinux2014_<arch> --only-binary=:all:` does it.
 """
 
 from __future__ import annotations
@@ -14,12 +21,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
+import urllib.parse
+import urllib.request
 import zipfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import CliError
-from .pins import Pin, canonical, pins_digest
+from .members import Member, read_members
+from .pins import Pin, Requirement, canonical, pins_digest
 from .target import Target
 
 
@@ -52,20 +65,112 @@ def wheel_key(pins: list[Pin], target: Target) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def fetch_wheels(pins: list[Pin], target: Target, cache: Path) -> tuple[dict[str, Wheel], bool]:
-    """The wheel of every pin for the target, and whether they came from the cache."""
+def fetch_wheels(pins: list[Pin], target: Target, cache: Path) -> tuple[dict[str, Wheel], str]:
+    """The wheel of every pin for the target, and where they came from ("cache", "uv", "pip", or why pip)."""
     directory = cache / "wheels" / wheel_key(pins, target)
-    hit = directory.is_dir()
-    if not hit:
+    source = "cache"
+    if not directory.is_dir():
         directory.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".download-", dir=directory.parent))
         try:
-            _pip_download(pins, target, scratch)
+            source = _download(pins, target, scratch)
             publish(scratch, directory)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
-    return _match_wheels(pins, directory, target), hit
+    return _match_wheels(pins, directory, target), source
+
+
+def find_uv() -> str | None:
+    """The uv binary: the one the `uv` package installed beside this Python, else on PATH."""
+    if os.environ.get("SHOPBOT_RESOLVER", "").lower() == "pip":
+        return None
+    try:
+        import uv  # the PyPI package only ships the binary and this helper
+
+        return str(uv.find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def _download(pins: list[Pin], target: Target, dest: Path) -> str:
+    uv = find_uv()
+    if uv is None:
+        _pip_download(pins, target, dest)
+        return "pip (uv not installed)" if os.environ.get("SHOPBOT_RESOLVER", "").lower() != "pip" else "pip"
+    try:
+        _uv_download(uv, pins, target, dest)
+        return "uv"
+    except CliError as error:
+        for leftover in dest.iterdir():
+            leftover.unlink()
+        _pip_download(pins, target, dest)
+        return f"pip (uv could not: {error})"
+
+
+def _uv_download(uv: str, pins: list[Pin], target: Target, dest: Path) -> None:
+    """Resolve each pin to its one wheel for the target with uv, then download them in parallel."""
+    with tempfile.TemporaryDirectory(prefix="shopbot-uv-") as work:
+        requirements, lock = Path(work, "requirements.in"), Path(work, "pylock.toml")
+        requirements.write_text("".join(f"{pin.spec}\n" for pin in pins))
+        command = [
+            uv, "pip", "compile", "--quiet", "--no-deps", "--no-header", "--only-binary", ":all:",
+            "--python-platform", f"{ARCH_TRIPLES[target.arch]}-manylinux2014", "--python-version", target.python,
+            "--format", "pylock.toml", "--output-file", str(lock), str(requirements),
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        if result.returncode != 0:
+            raise CliError(_last_line(result.stderr))
+        wanted = _locked_wheels(tomllib.loads(lock.read_text()), pins)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda item: _fetch(item[0], item[1], dest), wanted))
+
+
+ARCH_TRIPLES = {"x86_64": "x86_64", "arm64": "aarch64"}
+
+
+def _locked_wheels(lock: dict[str, object], pins: list[Pin]) -> list[tuple[str, str]]:
+    """(url, sha256) of the one wheel uv chose for each pin."""
+    chosen: dict[str, tuple[str, str]] = {}
+    packages = lock.get("packages")
+    for package in packages if isinstance(packages, list) else []:
+        wheels = package.get("wheels") if isinstance(package, dict) else None
+        if not isinstance(wheels, list) or len(wheels) != 1 or not isinstance(wheels[0], dict):
+            continue
+        wheel = wheels[0]
+        url = wheel.get("url") or (Path(str(wheel["path"])).resolve().as_uri() if wheel.get("path") else None)
+        digest = (wheel.get("hashes") or {}).get("sha256")
+        if url and digest:
+            chosen[canonical(str(package.get("name")))] = (str(url), str(digest))
+    missing = [pin.spec for pin in pins if pin.name not in chosen]
+    if missing:
+        raise CliError(f"uv named no single wheel for {', '.join(missing)}")
+    return [chosen[pin.name] for pin in pins]
+
+
+def _fetch(url: str, sha256: str, dest: Path) -> None:
+    name = urllib.parse.unquote(PurePosixPath(urllib.parse.urlparse(url).path).name)
+    if not name.endswith(".whl") or "/" in name:
+        raise CliError(f"uv named {url!r}, not a wheel")
+    digest = hashlib.sha256()
+    partial = dest / f".{name}.part"
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response, partial.open("wb") as out:
+            for block in iter(lambda: response.read(1 << 20), b""):
+                digest.update(block)
+                out.write(block)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"downloading {name} failed: {error}") from error
+    if digest.hexdigest() != sha256:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"{name}: SHA-256 differs from the index's; not using it")
+    partial.rename(dest / name)
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
 
 
 def publish(scratch: Path, directory: Path) -> None:
@@ -126,8 +231,23 @@ def _normal_version(version: str) -> str:
     return version.lower().replace("-", "_")
 
 
-def unpack_wheel(wheel: Path, dest: Path) -> None:
-    """Install one wheel into `dest` like `pip install --target`, minus scripts and pip's notes."""
+@dataclass
+class Unpacked:
+    """What one unpack wrote (relative path -> the wheel member it came from) and what it left out."""
+
+    written: dict[str, Member]
+    skipped_files: int = 0
+    skipped_bytes: int = 0
+
+
+def unpack_wheel(wheel: Path, dest: Path, skip: Callable[[str], bool] | None = None) -> Unpacked:
+    """Install one wheel into `dest` like `pip install --target`, minus scripts and pip's notes.
+
+    Paths for which `skip` says yes are not written. Every written file comes back with its
+    member in the wheel, whose compressed bytes the zip can then reuse as they are.
+    """
+    result = Unpacked({})
+    raw = read_members(wheel)
     with zipfile.ZipFile(wheel) as archive:
         for info in archive.infolist():
             if info.is_dir():
@@ -139,7 +259,47 @@ def unpack_wheel(wheel: Path, dest: Path) -> None:
                 if len(parts) < 3 or parts[1] not in {"purelib", "platlib"}:
                     continue  # scripts/headers/data: nothing the Lambda runtime imports
                 parts = parts[2:]
+            relpath = "/".join(parts)
+            if skip is not None and skip(relpath):
+                result.skipped_files += 1
+                result.skipped_bytes += info.file_size
+                continue
             target = dest.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(info) as source, target.open("wb") as out:
                 shutil.copyfileobj(source, out)
+            result.written[relpath] = raw[info.filename]
+    return result
+
+
+def wheel_requirements(wheel: Path, target: Target) -> list[Requirement]:
+    """The wheel's `Requires-Dist` that apply on the target (no extras), as (name, asks for versions)."""
+    from email.parser import Parser
+
+    from packaging.markers import InvalidMarker
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Parsed
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = [name for name in archive.namelist()
+                 if name.count("/") == 1 and name.split("/")[0].endswith(".dist-info") and name.endswith("/METADATA")]
+        if not names:
+            return []
+        text = archive.read(names[0]).decode("utf-8", "replace")
+    environment = {
+        "python_version": target.python, "python_full_version": f"{target.python}.0",
+        "implementation_version": f"{target.python}.0", "implementation_name": "cpython",
+        "platform_python_implementation": "CPython", "sys_platform": "linux", "platform_system": "Linux",
+        "os_name": "posix", "platform_machine": ARCH_TRIPLES[target.arch], "platform_release": "",
+        "platform_version": "", "extra": "",
+    }
+    found: list[Requirement] = []
+    for line in Parser().parsestr(text).get_all("Requires-Dist") or []:
+        try:
+            requirement = Parsed(line)
+            if requirement.marker is not None and not requirement.marker.evaluate(environment):
+                continue
+        except (InvalidRequirement, InvalidMarker):
+            continue  # a broken line names nothing we could act on
+        found.append((canonical(requirement.name), bool(str(requirement.specifier))))
+    return found

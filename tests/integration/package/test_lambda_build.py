@@ -11,12 +11,17 @@ import time
 import zipfile
 from pathlib import Path
 
+import pytest
 from shopbot_cli.package.pins import SDK_PACKAGES, TOOLKIT_PACKAGES, canonical, read_pins
+from shopbot_cli.package.resolve import find_uv
 from shopbot_cli.package.target import Interpreter
 
 from .conftest import Run, need_312, shopbot_build
 
 ZIP = "shopbot-lambda-3.12-x86_64.zip"
+# Pinned only because botocore needs them: the Lambda runtime installs them with botocore, nothing shipped
+# asks for particular versions of them, so the zip leaves them out (issue #20).
+SDK_DEPENDENCIES = {"python-dateutil", "six"}
 
 
 def _names(zip_path: Path) -> list[str]:
@@ -28,10 +33,12 @@ def test_package_ships_the_service_and_runtime_set_only(lambda_build: Run, proje
     names = _names(project / "dist" / ZIP)
     top = {name.split("/")[0] for name in names}
     dist_infos = {canonical(name.split("-")[0]) for name in top if name.endswith(".dist-info")}
-    shipped = {pin.name for pin in read_pins(project / "requirements" / "runtime.txt")} - SDK_PACKAGES
+    pinned = {pin.name for pin in read_pins(project / "requirements" / "runtime.txt")}
+    shipped = pinned - SDK_PACKAGES - SDK_DEPENDENCIES
     assert dist_infos == shipped                                  # metadata kept for every shipped package
     assert not dist_infos & (SDK_PACKAGES | TOOLKIT_PACKAGES)     # no SDK, no toolkit
     assert not top & {"boto3", "botocore", "s3transfer", "jmespath", "typer", "rich", "aiohttp", "cli", "bin"}
+    assert not top & {"dateutil", "six.py"}                      # botocore's dependencies: the runtime has them
     assert "shopbot/lambda_handler.py" in names and "shopbot/data/catalog.json" in names
     assert not [name for name in names if "/tests/" in name or "cpython-311" in name]
 
@@ -51,7 +58,7 @@ def test_bytecode_is_for_312_unchecked_hash_and_names_no_machine_path(
             assert f"/var/task/{module}.py".encode() in pyc
         blob = b"".join(archive.read(info) for info in archive.infolist() if info.filename.endswith(".pyc"))
     for machine_path in (str(project), str(build_cache), str(Path.home())):
-        assert machine_path.encode() not in blob
+        assert (machine_path + "/").encode() not in blob  # as a folder: /root_model.py is not /root
     assert lambda_build.json["bytecode"]["compiled"] is True
     assert lambda_build.json["bytecode"]["interpreter"] == interpreter.label
 
@@ -67,7 +74,7 @@ def test_manifest_describes_the_zip(lambda_build: Run, project: Path) -> None:
     assert (manifest["python"], manifest["arch"], manifest["platform"]) == ("3.12", "x86_64", "manylinux2014_x86_64")
     flask = next(entry for entry in manifest["packages"] if entry["name"] == "flask")
     assert flask["version"] == "3.1.3" and len(flask["sha256"]) == 64 and flask["wheel"].endswith(".whl")
-    assert set(manifest["runtime_provided"]) == set(SDK_PACKAGES)
+    assert set(manifest["runtime_provided"]) == set(SDK_PACKAGES) | SDK_DEPENDENCIES
     assert (project / "dist" / ZIP.replace(".zip", ".manifest.json")).is_file()
 
 
@@ -103,3 +110,33 @@ def test_verify_runs_the_trimmed_package_isolated(lambda_build: Run, project: Pa
     assert verify["chat_products"] > 0
     assert verify["compiled_at_import"] == 0   # every module the handler loads came with 3.12 bytecode
     assert "boto3" not in verify["sdk_imported"]  # clients are built on first use, not at cold start
+
+
+def test_a_warm_build_into_a_fresh_folder_gives_the_same_bytes(lambda_build: Run, project: Path, build_cache: Path,
+                                                                tmp_path: Path) -> None:
+    """The cached layer's compressed members, copied raw, give exactly the zip the cold build wrote."""
+    again = shopbot_build("--json", "--output", str(tmp_path / "dist"), cwd=project, cache=build_cache)
+    assert again.exit_code == 0, again.stderr
+    assert "cached layer" in again.stderr + again.stdout
+    assert (tmp_path / "dist" / ZIP).read_bytes() == (project / "dist" / ZIP).read_bytes()
+    first, second = lambda_build.json, again.json
+    first["archive"].pop("path"), second["archive"].pop("path")
+    assert first == second
+
+
+def test_fetching_with_uv_or_pip_gives_the_same_package(lambda_build: Run, project: Path, build_cache: Path,
+                                                        tmp_path: Path) -> None:
+    """Whichever tool fetched the wheels, the same pins give the same bytes and the same manifest."""
+    if find_uv() is None:
+        pytest.skip("uv is not installed here (pip install uv): only the pip path can run")
+    first = lambda_build.json
+    fetched_by = "uv" if "(uv)" in lambda_build.stderr + lambda_build.stdout else "pip"
+    other = {"SHOPBOT_RESOLVER": "pip"} if fetched_by == "uv" else {}
+    again = shopbot_build("--json", "--output", str(tmp_path / "dist"), cwd=project, cache=tmp_path / "cache",
+                          env=other)
+    assert again.exit_code == 0, again.stderr
+    assert ("(pip" if fetched_by == "uv" else "(uv)") in again.stderr + again.stdout
+    assert (tmp_path / "dist" / ZIP).read_bytes() == (project / "dist" / ZIP).read_bytes()
+    second = again.json
+    first["archive"].pop("path"), second["archive"].pop("path")
+    assert first == second
