@@ -95,8 +95,8 @@ class Module:
         return self.resources[f"{kind}.{name}"]
 
 
-def load(folder: str) -> Module:
-    module = Module(DEPLOY / folder)
+def load(folder: str, root: Path = DEPLOY) -> Module:
+    module = Module(root / folder)
     for path in sorted(module.path.glob("*.tf")):
         module.raw[path.name] = path.read_text()
         with path.open() as stream:
