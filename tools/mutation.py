@@ -98,7 +98,7 @@ def speed_order(path: Path) -> tuple[int, str]:
 
 
 def backup_of(module: Path) -> Path:
-    return BACKUPS / ROOT.name / module
+    return BACKUPS / str(ROOT).strip("/").replace("/", "_") / module  # one folder per checkout
 
 
 def restore_leftover(module: Path) -> None:

@@ -79,6 +79,7 @@ class Module:
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)     # "type.name" -> body
     data: dict[str, dict[str, Any]] = field(default_factory=dict)          # "type.name" -> body
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    providers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "aws" -> its blocks
     raw: dict[str, str] = field(default_factory=dict)                      # file name -> text
 
     def refs(self, value: Any) -> Refs:
@@ -111,6 +112,9 @@ def load(folder: str, root: Path = DEPLOY) -> Module:
                 for type_name, named in block.items():
                     for name, body in named.items():
                         target[f"{unquote(type_name)}.{unquote(name)}"] = body
+        for block in document.get("provider", []):
+            for name, body in block.items():
+                module.providers.setdefault(unquote(name), []).append(body)
         for block in document.get("output", []):
             for name, body in block.items():
                 module.outputs[unquote(name)] = body

@@ -34,7 +34,7 @@ from typing import Any
 PACKAGE = "@cdktf/provider-aws"
 PACKAGE_VERSION = "21.22.1"  # generated from hashicorp/aws 6.25.0 (package.json "cdktf.provider.version")
 PROVIDER_VERSION = "6.25.0"
-FORMAT = 1  # bump when the extracted JSON's shape changes
+FORMAT = 3  # bump when the extracted JSON's shape changes
 
 CACHE = Path(os.environ.get("SHOPBOT_CACHE_DIR") or Path.home() / ".cache" / "shopbot") / "provider-schema"
 TARBALL = CACHE / f"cdktf-provider-aws-{PACKAGE_VERSION}.tgz"
@@ -72,7 +72,7 @@ def _required(interfaces: dict[str, dict[str, bool]], interface: str, camel_to_s
 
 
 def extract_module(js: str, dts: str) -> tuple[str, str, dict[str, Any]] | None:
-    """One lib/<dir>/ of the package -> ("resource"|"data", "aws_x", schema), None when it holds no type."""
+    """One lib/<dir>/ of the package -> ("resource"|"data"|"provider", "aws_x", schema), None if it holds none."""
     types = _TF_TYPE.findall(js)
     if not types:
         return None
@@ -81,7 +81,8 @@ def extract_module(js: str, dts: str) -> tuple[str, str, dict[str, Any]] | None:
     if class_name not in classes:
         return None
     base, main_body = classes[class_name]
-    kind = "data" if base.endswith("TerraformDataSource") else "resource" if base.endswith("TerraformResource") else ""
+    kinds = {"TerraformDataSource": "data", "TerraformResource": "resource", "TerraformProvider": "provider"}
+    kind = kinds.get(base.rsplit(".", 1)[-1], "")
     if not kind:
         return None
     functions = {name: body for name, body in _HCL_FUNCTION.findall(js)}
@@ -122,8 +123,9 @@ def extract_module(js: str, dts: str) -> tuple[str, str, dict[str, Any]] | None:
 
 def extract(tarball: Path) -> dict[str, Any]:
     """Every resource and data source in the package's tarball (streamed, nothing unpacked to disk)."""
-    out: dict[str, Any] = {"package": f"{PACKAGE}@{PACKAGE_VERSION}", "provider": f"hashicorp/aws {PROVIDER_VERSION}",
-                           "resource": {}, "data": {}}
+    out: dict[str, Any] = {"package": f"{PACKAGE}@{PACKAGE_VERSION}",
+                           "provider_version": f"hashicorp/aws {PROVIDER_VERSION}",
+                           "resource": {}, "data": {}, "provider": {}}
     pending: dict[str, dict[str, str]] = {}
     with tarfile.open(tarball, "r:gz") as archive:
         for member in archive:
@@ -148,7 +150,7 @@ def extract(tarball: Path) -> dict[str, Any]:
                 if found:
                     kind, tf_type, schema = found
                     out[kind][tf_type] = schema
-    if len(out["resource"]) < 1000 or len(out["data"]) < 300:
+    if len(out["resource"]) < 1000 or len(out["data"]) < 300 or "aws" not in out["provider"]:
         raise SchemaUnavailable(f"{tarball} yielded only {len(out['resource'])} resources and {len(out['data'])} "
                                 "data sources: not the package this reader understands")
     return out
@@ -199,4 +201,4 @@ if __name__ == "__main__":
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
     print(f"{SCHEMA}: {len(loaded['resource'])} resources, {len(loaded['data'])} data sources "
-          f"({loaded['provider']}, from {loaded['package']})")
+          f"({loaded['provider_version']}, from {loaded['package']})")

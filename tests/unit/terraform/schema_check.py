@@ -17,6 +17,7 @@ from typing import Any
 from .hcl import Module, expressions
 
 META_ARGUMENTS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
+PROVIDER_META_ARGUMENTS = {"alias", "version"}
 PARSER_KEYS = {"__is_block__", "__comments__", "__inline_comments__", "__start_line__", "__end_line__"}
 
 _WHOLE_EXPRESSION = re.compile(r"^\$\{(.*)\}$", re.DOTALL)
@@ -104,12 +105,13 @@ class Checker:
 
     # -- blocks --------------------------------------------------------------------------------------------------
 
-    def check_body(self, where: str, body: dict[str, Any], schema: dict[str, Any], top: bool) -> Iterator[str]:
+    def check_body(self, where: str, body: dict[str, Any], schema: dict[str, Any], top: bool,
+                   meta: frozenset[str] = frozenset(META_ARGUMENTS)) -> Iterator[str]:
         if schema.get("opaque"):
             return
         present: set[str] = set()
         for key, value in body.items():
-            if key in PARSER_KEYS or (top and key in META_ARGUMENTS):
+            if key in PARSER_KEYS or (top and key in meta):
                 continue
             if key == "dynamic":
                 yield from self.check_dynamic(where, value, schema, present)
@@ -132,9 +134,11 @@ class Checker:
             else:
                 yield f"{here}: no such argument or block{_suggest(key, list(schema['args']) + list(schema['blocks']))}"
         for name in schema["required"]:
+            kind = "block" if name in schema["blocks"] else "argument"
             if name not in present:
-                kind = "block" if name in schema["blocks"] else "argument"
                 yield f"{where}: required {kind} `{name}` is not set"
+            elif name in body and (body[name] is None or body[name] == "${null}"):
+                yield f"{where}: required {kind} `{name}` is set to null"
 
     def check_dynamic(self, where: str, value: Any, schema: dict[str, Any], present: set[str]) -> Iterator[str]:
         for labelled in value if isinstance(value, list) else [value]:
@@ -215,11 +219,16 @@ class Checker:
                 where = f"{self.folder}: {'data.' if kind == 'data' else ''}{address}"
                 type_schema = self.schema[kind].get(tf_type)
                 if type_schema is None:
-                    found.append(f"{where}: no {kind} type `{tf_type}` in {self.schema['provider']}"
+                    found.append(f"{where}: no {kind} type `{tf_type}` in {self.schema['provider_version']}"
                                  f"{_suggest(tf_type, self.schema[kind])}")
                     continue
                 found.extend(self.check_body(where, body, type_schema, top=True))
                 found.extend(self.check_lifecycle(where, body, type_schema))
+        for name, blocks in self.module.providers.items():
+            provider_schema = self.schema.get("provider", {}).get(name)
+            for body in blocks if provider_schema else []:
+                found.extend(self.check_body(f"{self.folder}: provider.{name}", body, provider_schema, top=True,
+                                             meta=frozenset(PROVIDER_META_ARGUMENTS)))
         found.extend(self.check_references())
         return found
 

@@ -44,7 +44,7 @@ def test_the_versions_files_name_the_provider_version_checked() -> None:
 
 def test_the_schema_knows_what_the_provider_documents(schema: dict[str, Any]) -> None:
     """Facts from the provider's docs, so a reader that silently lost half the schema fails here."""
-    assert schema["provider"] == "hashicorp/aws 6.25.0"
+    assert schema["provider_version"] == "hashicorp/aws 6.25.0"
     function = schema["resource"]["aws_lambda_function"]
     assert set(function["required"]) == {"function_name", "role"}
     assert {"invoke_arn", "qualified_arn", "version", "arn"} <= set(function["attrs"])  # computed
@@ -109,6 +109,12 @@ PLANTED = [
                  "data.aws_cloudfront_cache_policy.caching_disabled.policy_id",
                  "reference `data.aws_cloudfront_cache_policy.caching_disabled.policy_id`",
                  id="data-reference-to-missing-attribute"),
+    pytest.param("edge", "  default_tags {", "  default_tag {",
+                 "provider.aws.default_tag: no such argument or block (did you mean `default_tags`?)",
+                 id="misspelled-provider-block"),
+    pytest.param("lambda", "  function_name                  = local.function_name", "  function_name = null",
+                 "aws_lambda_function.this: required argument `function_name` is set to null",
+                 id="required-set-to-null"),
     pytest.param("ecs", 'resource "aws_ecs_cluster" "this"', 'resource "aws_ecs_clusters" "this"',
                  "no resource type `aws_ecs_clusters` in hashicorp/aws 6.25.0 (did you mean `aws_ecs_cluster`?)",
                  id="unknown-resource-type"),
