@@ -82,6 +82,9 @@ class Checker:
             return self.value_kind(self.module.locals[local.group(1)], depth + 1)
         if re.fullmatch(r"\[.*\]", inner, re.DOTALL):
             return "list"
+        call = re.match(r"([a-z]\w*)\(", inner)
+        if call and _closes_at_end(inner, call.end() - 1):
+            return FUNCTION_RESULTS.get(call.group(1))
         return None
 
     def type_problem(self, value: Any, spec: list[str]) -> str | None:
@@ -231,6 +234,35 @@ class Checker:
                                              meta=frozenset(PROVIDER_META_ARGUMENTS)))
         found.extend(self.check_references())
         return found
+
+
+# What Terraform's built-in functions return, for those whose result kind never varies.
+FUNCTION_RESULTS = {
+    **dict.fromkeys(("tostring", "format", "join", "jsonencode", "yamlencode", "base64encode", "base64sha256",
+                     "filebase64sha256", "filesha256", "file", "templatefile", "lower", "upper", "trimspace",
+                     "replace", "substr", "md5", "sha256", "uuid", "timestamp"), "string"),
+    **dict.fromkeys(("tolist", "toset", "concat", "compact", "distinct", "split", "keys", "values", "flatten",
+                     "sort", "range", "setunion", "setintersection", "slice", "reverse"), "list"),
+    **dict.fromkeys(("tomap", "merge", "zipmap"), "map"),
+    **dict.fromkeys(("tonumber", "length", "max", "min", "ceil", "floor", "abs", "parseint"), "number"),
+    "tobool": "bool",
+}
+
+
+def _closes_at_end(text: str, open_at: int) -> bool:
+    """Whether the parenthesis at `open_at` closes at the very end (so the call is the whole expression)."""
+    depth, quoted = 0, False
+    for index in range(open_at, len(text)):
+        char = text[index]
+        if char == '"' and text[index - 1] != "\\":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+            if depth == 0:
+                return index == len(text) - 1
+    return False
 
 
 def _is_number(text: str) -> bool:
