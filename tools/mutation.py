@@ -11,7 +11,10 @@ out) and survived when they pass. A survivor is a bug no test would notice.
 
 One mutant per site (a site is one place in the source an operator can change; when several
 operators apply there, one is picked with a fixed seed), up to `--sample` sites (default 60)
-taken evenly through the file. Tests: the paths given with `--tests`, or else every test file
+taken evenly through the file. Sites inside annotations are skipped when the module has
+`from __future__ import annotations` (never evaluated, so every such mutant would survive).
+
+Tests: the paths given with `--tests`, or else every test file
 under tests/ that imports the module (`shopbot_cli.parity.noise`, `from shopbot_cli.parity
 import noise`). They run as `pytest -x -q -p no:cacheprovider`, sequentially (the machine has
 two cores), with a timeout per mutant of 3x the clean run (at least 15 s).
@@ -26,6 +29,7 @@ Not run in CI: it takes minutes per module.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import random
@@ -77,7 +81,8 @@ def import_name(module: Path) -> str:
 
 
 def tests_importing(dotted: str, tests_root: Path) -> list[Path]:
-    """Test files that import `dotted` directly (`import a.b.c`, `from a.b.c import x`, `from a.b import c`)."""
+    """Test files that import `dotted` directly (`import a.b.c`, `from a.b.c import x`, `from a.b import c`);
+    for a conftest.py that does, the folder it serves."""
     package, _, leaf = dotted.rpartition(".")
     direct = re.compile(rf"^\s*(from|import)\s+{re.escape(dotted)}\b", re.MULTILINE)
     from_package = re.compile(rf"^\s*from\s+{re.escape(package)}\s+import\s+\(?([^)\n]*(?:\n[^)]*)?)", re.MULTILINE)
@@ -87,8 +92,10 @@ def tests_importing(dotted: str, tests_root: Path) -> list[Path]:
         if direct.search(text) or any(
             leaf in re.split(r"[\s,()]+", m.group(1)) for m in from_package.finditer(text)
         ):
-            found.append(path)
-    return found
+            found.append(path.parent if path.name == "conftest.py" else path)  # a fixture: its folder's tests
+    folders = [f for f in found if f.is_dir()]
+    return [f for i, f in enumerate(found)
+            if f not in found[:i] and not any(f != d and d in f.parents for d in folders)]
 
 
 def speed_order(path: Path) -> tuple[int, str]:
@@ -115,19 +122,50 @@ def terminate(signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")  # unwinds through the restores below
 
 
-def mutation_sites(module: Path, seed: int) -> list[Any]:
-    """One cosmic-ray mutation per site, sorted by position in the file."""
+Span = tuple[tuple[int, int], tuple[int, int]]
+
+
+def unevaluated_annotations(source: str) -> list[Span]:
+    """Where the annotations are, when `from __future__ import annotations` means they never run:
+    a mutant there (`str | None` -> `str - None`) changes nothing and would only pad the survivors."""
+    tree = ast.parse(source)
+    if not any(isinstance(node, ast.ImportFrom) and node.module == "__future__"
+               and any(alias.name == "annotations" for alias in node.names) for node in tree.body):
+        return []
+    spans = []
+    for node in ast.walk(tree):
+        annotation = None
+        if isinstance(node, ast.arg | ast.AnnAssign):
+            annotation = node.annotation
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            annotation = node.returns
+        if annotation is not None and annotation.end_lineno is not None and annotation.end_col_offset is not None:
+            spans.append(((annotation.lineno, annotation.col_offset),
+                          (annotation.end_lineno, annotation.end_col_offset)))
+    return spans
+
+
+def mutation_sites(module: Path, seed: int) -> tuple[list[Any], int]:
+    """One cosmic-ray mutation per site, sorted by position in the file; and how many sites were
+    skipped because they lie in annotations that are never evaluated."""
     from cosmic_ray.commands.init import _all_work_items  # the same enumeration `cosmic-ray init` does
 
-    by_site: dict[tuple[tuple[int, int], tuple[int, int]], list[Any]] = defaultdict(list)
+    skip = unevaluated_annotations(module.read_text(encoding="utf-8"))
+    by_site: dict[Span, list[Any]] = defaultdict(list)
+    skipped: set[Span] = set()
     for item in _all_work_items([module], {}):
         spec = item.mutations[0]
-        by_site[(tuple(spec.start_pos), tuple(spec.end_pos))].append(spec)
+        site = (tuple(spec.start_pos), tuple(spec.end_pos))
+        if any(start <= site[0] and site[1] <= end for start, end in skip):
+            skipped.add(site)
+            continue
+        by_site[site].append(spec)
     chooser = random.Random(seed)
-    return [
+    chosen = [
         chooser.choice(sorted(specs, key=lambda s: (s.operator_name, s.occurrence)))
         for _, specs in sorted(by_site.items())
     ]
+    return chosen, len(skipped)
 
 
 def spread(items: list[Any], count: int | None) -> list[Any]:
@@ -209,9 +247,10 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)  # cosmic-ray mutates the path as given and runs the command here
     command = f"{shlex.quote(sys.executable)} -m pytest {PYTEST_FLAGS} " + " ".join(shlex.quote(str(t)) for t in tests)
     original = (ROOT / module).read_bytes()
-    sites = mutation_sites(module, args.seed)
+    sites, in_annotations = mutation_sites(module, args.seed)
     chosen = spread(sites, None if args.all else args.sample)
-    print(f"{module} ({dotted}): {len(sites)} sites, mutating {len(chosen)}")
+    print(f"{module} ({dotted}): {len(sites)} sites, mutating {len(chosen)}"
+          + (f" ({in_annotations} more in annotations never evaluated: skipped)" if in_annotations else ""))
     print(f"tests: {' '.join(map(str, tests))}")
     clean = run_clean(command)
     timeout = args.timeout or max(MIN_TIMEOUT_S, 3 * clean)
