@@ -87,7 +87,7 @@ def tests_importing(dotted: str, tests_root: Path) -> list[Path]:
     direct = re.compile(rf"^\s*(from|import)\s+{re.escape(dotted)}\b", re.MULTILINE)
     from_package = re.compile(rf"^\s*from\s+{re.escape(package)}\s+import\s+\(?([^)\n]*(?:\n[^)]*)?)", re.MULTILINE)
     found = []
-    for path in sorted(tests_root.rglob("*.py"), key=speed_order):
+    for path in sorted(tests_root.rglob("*.py"), key=lambda p: speed_order(p.relative_to(tests_root.parent))):
         text = path.read_text(encoding="utf-8", errors="replace")
         if direct.search(text) or any(
             leaf in re.split(r"[\s,()]+", m.group(1)) for m in from_package.finditer(text)
@@ -99,7 +99,8 @@ def tests_importing(dotted: str, tests_root: Path) -> list[Path]:
 
 
 def speed_order(path: Path) -> tuple[int, str]:
-    text = relative(path).as_posix()
+    """tests/unit before tests/integration before tests/e2e (path relative to the repository)."""
+    text = path.as_posix()
     rank = next((i for i, prefix in enumerate(TEST_ORDER) if text.startswith(prefix + "/")), len(TEST_ORDER))
     return rank, text
 
