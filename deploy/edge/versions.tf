@@ -3,7 +3,9 @@ terraform {
 
   required_providers {
     aws = {
-      source  = "hashicorp/aws"
+      source = "hashicorp/aws"
+      # Checked offline against hashicorp/aws 6.25.0, the schema @cdktf/provider-aws@21.22.1 carries
+      # (tests/unit/terraform/test_provider_schema.py). 5.x is admitted but not checked.
       version = ">= 5.40, < 7.0"
     }
   }

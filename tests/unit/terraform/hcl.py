@@ -79,6 +79,7 @@ class Module:
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)     # "type.name" -> body
     data: dict[str, dict[str, Any]] = field(default_factory=dict)          # "type.name" -> body
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    providers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "aws" -> its blocks
     raw: dict[str, str] = field(default_factory=dict)                      # file name -> text
 
     def refs(self, value: Any) -> Refs:
@@ -95,8 +96,8 @@ class Module:
         return self.resources[f"{kind}.{name}"]
 
 
-def load(folder: str) -> Module:
-    module = Module(DEPLOY / folder)
+def load(folder: str, root: Path = DEPLOY) -> Module:
+    module = Module(root / folder)
     for path in sorted(module.path.glob("*.tf")):
         module.raw[path.name] = path.read_text()
         with path.open() as stream:
@@ -111,6 +112,9 @@ def load(folder: str) -> Module:
                 for type_name, named in block.items():
                     for name, body in named.items():
                         target[f"{unquote(type_name)}.{unquote(name)}"] = body
+        for block in document.get("provider", []):
+            for name, body in block.items():
+                module.providers.setdefault(unquote(name), []).append(body)
         for block in document.get("output", []):
             for name, body in block.items():
                 module.outputs[unquote(name)] = body
