@@ -20,6 +20,7 @@ from rich.markup import escape
 
 from ..aws import AwsClients
 from ..aws import cloudfront as cf
+from ..cost.gate import capacity_gate
 from ..errors import CliError, ConflictError, ExitStatus
 from ..plan import Plan, execute
 from ..settings.environments import Settings
@@ -116,6 +117,8 @@ def run_gates(run: Run, target: str) -> tuple[list[GateResult], ParityReport]:
     target_url = settings.api_url if target == "lambda" else settings.alb_url
     parity, report = parity_gate(settings)
     results = [health_gate(f"health:{target}", str(target_url), settings.health_path), parity]
+    if target == "lambda":
+        results.append(capacity_gate(settings, run.clients))
     gates = enforce(results, run.options.force)
     for gate in gates:
         mark = "[yellow]skipped (--force)[/]" if gate.skipped else "[green]passed[/]"
