@@ -203,12 +203,18 @@ def capacity_facts(tmp: Path, requests_per_minute: int = 30, seconds: float = 0.
         bundle.writestr("handler.py", "def handler(event, context):\n    return {}\n")
     boto3.client("lambda").create_function(FunctionName="shopbot", Runtime="python3.12", Role=role["Role"]["Arn"],
                                            Handler="handler.handler", Code={"ZipFile": archive.getvalue()})
-    start = datetime.now(UTC).timestamp() - 600
-    log = tmp / "alb-access.log"
-    log.write_text("".join(alb_line(start + i * 60 / requests_per_minute, seconds, "GET", "/api/products/search",
-                                    300, 2000) + "\n" for i in range(requests_per_minute * 5)))
+    log = capacity_log(tmp, requests_per_minute, seconds)
     return {"lambda_function": "shopbot", "traffic_logs": str(log), "lambda_concurrency_limit": 1000,
             "lambda_memory_mb": 512}
+
+
+def capacity_log(tmp: Path, requests_per_minute: int = 30, seconds: float = 0.2) -> Path:
+    """Five minutes of ALB access log lines ending now (rewrites the stage's `traffic_logs`)."""
+    start = datetime.now(UTC).timestamp() - 600
+    log = tmp / "alb-access.log"
+    log.write_text("".join(alb_line(start + i * 60 / requests_per_minute, seconds, "POST", "/api/chat", 300, 2000)
+                           + "\n" for i in range(requests_per_minute * 5)))
+    return log
 
 
 class Edge(Served):
