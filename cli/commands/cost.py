@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from ..cost.chart import html_page, terminal_chart
+from ..cost.chart import html_page, price_text, terminal_chart
 from ..cost.prices import prices_for
 from ..cost.report import build_report
 from ..cost.reports import read_reports
@@ -117,7 +117,7 @@ def show(ui: UI, report: dict[str, Any]) -> None:
             f"prices {escape(report['prices']['source'])} dated {escape(report['prices']['date'])}, "
             f"{escape(report['region'])}")
     for side in ("ecs", "lambda"):
-        rows = [(escape(i["name"]), f"{i['quantity']:,.2f} {escape(i['unit'])}", f"${i['unit_price']:g}",
+        rows = [(escape(i["name"]), f"{i['quantity']:,.2f} {escape(i['unit'])}", price_text(i["unit_price"]),
                  f"${i['monthly']:,.2f}", "estimate" if i["estimate"] else "")
                 for i in report[side]["items"]]
         ui.table(f"{side.upper()}: ${report[side]['total']:,.2f}/month", ["item", "quantity", "unit price",
@@ -133,8 +133,9 @@ def show(ui: UI, report: dict[str, Any]) -> None:
                f"${r['duration_cost']:,.2f}", f"{r['share']:.0%}") for r in report["routes"]])
     if report["memory"]:
         ui.table("Lambda memory sizes (wait does not shrink with memory; CPU-bound time does, up to 1,769 MB)",
-                 ["MB", "ms", "wait ms", "CPU ms", "duration $/month", "Lambda $/month", "p99 concurrency"],
-                 [(m["memory_mb"], m["duration_ms"], m["wait_ms"], m["cpu_ms"], f"${m['duration_cost']:,.2f}",
+                 ["MB", "ms", "wait ms", "CPU ms", "init ms", "duration $/month", "Lambda $/month", "p99 concurrency"],
+                 [(m["memory_mb"], m["duration_ms"], m["wait_ms"], m["cpu_ms"], m["init_ms"],
+                   f"${m['duration_cost']:,.2f}",
                    f"${m['lambda_total']:,.2f}", m["p99_concurrency"]) for m in report["memory"]])
     peak = report["peak"]
     ui.info(f"peak: p99 minute {peak['p99_concurrency']:.2f} concurrent Lambda executions (busiest minute "

@@ -62,6 +62,19 @@ def _money(value: float) -> str:
     return f"${value:,.0f}" if value >= 10 else f"${value:,.2f}"
 
 
+def _ticks(low: float, high: float) -> list[float]:
+    """1-2-5 steps inside [10^low, 10^high] (log axis), thinned to at most 8."""
+    ticks = [m * 10.0 ** e for e in range(math.floor(low), math.ceil(high) + 1) for m in (1, 2, 5)
+             if low - 1e-9 <= math.log10(m * 10.0 ** e) <= high + 1e-9]
+    step = max(1, math.ceil(len(ticks) / 8))
+    return ticks[::step]
+
+
+def price_text(price: float) -> str:
+    """$0.0000166667 rather than $1.66667e-05."""
+    return f"${price:.10f}".rstrip("0").rstrip(".") if 0 < price < 0.001 else f"${price:g}"
+
+
 def svg_chart(curve: list[dict[str, Any]], break_even: float | None, width: int = 720, height: int = 380) -> str:
     left, right, top, bottom = 70, 20, 20, 50
     factors = [point["factor"] for point in curve]
@@ -86,13 +99,11 @@ def svg_chart(curve: list[dict[str, Any]], break_even: float | None, width: int 
                          'stroke="#eee"/>')
             parts.append(f'<text x="{x(factor):.1f}" y="{height - bottom + 18}" text-anchor="middle" '
                          f'font-size="12">{factor:g}x</text>')
-    for exponent in range(math.floor(y_low), math.ceil(y_high) + 1):
-        cost = 10.0 ** exponent
-        if y_low - 1e-9 <= exponent <= y_high + 1e-9:
-            parts.append(f'<line x1="{left}" y1="{y(cost):.1f}" x2="{width - right}" y2="{y(cost):.1f}" '
-                         'stroke="#eee"/>')
-            parts.append(f'<text x="{left - 6}" y="{y(cost) + 4:.1f}" text-anchor="end" font-size="12">'
-                         f'{html.escape(_money(cost))}</text>')
+    for cost in _ticks(y_low, y_high):
+        parts.append(f'<line x1="{left}" y1="{y(cost):.1f}" x2="{width - right}" y2="{y(cost):.1f}" '
+                     'stroke="#eee"/>')
+        parts.append(f'<text x="{left - 6}" y="{y(cost) + 4:.1f}" text-anchor="end" font-size="12">'
+                     f'{html.escape(_money(cost))}</text>')
     for name, _, colour in SERIES:
         points = " ".join(f"{x(p['factor']):.1f},{y(p[name]):.1f}" for p in curve)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}">'
@@ -121,8 +132,9 @@ def html_page(report: dict[str, Any]) -> str:
 
     def items(side: str) -> str:
         rows = "".join(
-            f"<tr><td>{e(i['name'])}</td><td>{i['quantity']:,.2f} {e(i['unit'])}</td><td>${i['unit_price']:g}</td>"
-            f"<td>${i['monthly']:,.2f}</td><td>{e(i['estimate']) or 'measured'}</td></tr>"
+            f"<tr><td>{e(i['name'])}</td><td>{i['quantity']:,.2f} {e(i['unit'])}</td>"
+            f"<td>{price_text(i['unit_price'])}</td>"
+            f"<td>${i['monthly']:,.2f}</td><td>{e(i['estimate']) or '-'}</td></tr>"
             for i in report[side]["items"])
         return (f"<h2>{e(side.upper())}: ${report[side]['total']:,.2f}/month</h2><table><tr><th>item</th>"
                 f"<th>quantity</th><th>unit price</th><th>monthly</th><th>estimate?</th></tr>{rows}</table>")
@@ -130,7 +142,7 @@ def html_page(report: dict[str, Any]) -> str:
     routes = "".join(f"<tr><td>{e(r['route'])}</td><td>{r['requests_per_month']:,}</td><td>{r['mean_ms']:,.1f}</td>"
                      f"<td>${r['duration_cost']:,.2f}</td><td>{r['share']:.0%}</td></tr>" for r in report["routes"])
     memory = "".join(f"<tr><td>{m['memory_mb']}</td><td>{m['duration_ms']:,.1f}</td><td>{m['wait_ms']:,.1f}</td>"
-                     f"<td>{m['cpu_ms']:,.1f}</td><td>${m['duration_cost']:,.2f}</td><td>${m['lambda_total']:,.2f}</td>"
+                     f"<td>{m['cpu_ms']:,.1f}</td><td>{m['init_ms']:,.1f}</td><td>${m['duration_cost']:,.2f}</td><td>${m['lambda_total']:,.2f}</td>"
                      f"<td>{m['p99_concurrency']}</td></tr>" for m in report["memory"])
     even = report["break_even"]
     headline = (f"Break-even at {even['factor']:.2f}x today's traffic ({even['requests_per_month']:,} requests/month)"
@@ -139,8 +151,9 @@ def html_page(report: dict[str, Any]) -> str:
     sources = "".join(f"<li><b>{e(str(k))}</b>: {e('; '.join(map(str, v)) if isinstance(v, list) else str(v))}</li>"
                       for k, v in report["prices"]["sources"].items())
     memory_table = ("<h2>Memory sizes</h2><p>Wait (network: LLM, search, Redis) does not shrink with memory; "
-                    "CPU-bound time does, up to one full vCPU at 1,769 MB.</p><table><tr><th>MB</th><th>ms</th>"
-                    "<th>wait ms</th><th>CPU ms</th><th>duration $/month</th><th>Lambda $/month</th>"
+                    "CPU-bound time and init (cold starts, billed) do, up to one full vCPU at 1,769 MB.</p>"
+                    "<table><tr><th>MB</th><th>ms</th>"
+                    "<th>wait ms</th><th>CPU ms</th><th>init ms</th><th>duration $/month</th><th>Lambda $/month</th>"
                     f"<th>p99 concurrency</th></tr>{memory}</table>") if memory else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>shopbot cost</title>
