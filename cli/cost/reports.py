@@ -55,26 +55,28 @@ def parse_reports(lines: Iterable[str]) -> Durations:
     for line in lines:
         if "REPORT RequestId:" not in line:
             continue
-        match = _REPORT.search(line)
-        if match is None:
-            continue
-        memory = int(match["memory"])
-        duration = float(match["duration"])
-        if memory <= 0 or not math.isfinite(duration):
-            continue
-        stats = by_size.setdefault(memory, Durations(memory_mb=memory))
-        stats.count += 1
-        stats.duration_ms += duration
-        stats.billed_ms += int(match["billed"])
-        stats.max_used_mb = max(stats.max_used_mb, int(match["used"] or 0))
-        if match["init"]:
-            stats.init_count += 1
-            stats.init_ms += float(match["init"])
+        for match in _REPORT.finditer(line):   # `aws logs ... --output text` joins several on one line
+            _add(by_size, match)
     if not by_size:
         return Durations()
     chosen = max(by_size.values(), key=lambda d: d.count)
     chosen.other_sizes = Counter({size: d.count for size, d in by_size.items() if size != chosen.memory_mb})
     return chosen
+
+
+def _add(by_size: dict[int, Durations], match: re.Match[str]) -> None:
+    memory = int(match["memory"])
+    duration = float(match["duration"])
+    if memory <= 0 or not math.isfinite(duration):
+        return
+    stats = by_size.setdefault(memory, Durations(memory_mb=memory))
+    stats.count += 1
+    stats.duration_ms += duration
+    stats.billed_ms += int(match["billed"])
+    stats.max_used_mb = max(stats.max_used_mb, int(match["used"] or 0))
+    if match["init"]:
+        stats.init_count += 1
+        stats.init_ms += float(match["init"])
 
 
 def read_reports(paths: Sequence[Path]) -> Durations:

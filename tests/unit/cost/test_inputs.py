@@ -37,6 +37,11 @@ def test_report_lines_are_summed_per_memory_size() -> None:
     assert dict(durations.other_sizes) == {1024: 1}
 
 
+def test_several_report_lines_joined_on_one_line_all_count() -> None:
+    joined = "\t".join(line for line in REPORTS if "512 MB" in line)      # as `--output text` prints them
+    assert parse_reports([joined]).count == 2
+
+
 def test_a_file_without_report_lines_names_the_flag(tmp_path: Path) -> None:
     log = tmp_path / "app.log"
     log.write_text('{"level": "INFO", "message": "hello"}\n')
