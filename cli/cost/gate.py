@@ -58,9 +58,11 @@ def read_limits(settings: Settings, clients: AwsClients, redis_url: str | None) 
     """The limits the peak is judged against, and what could not be checked."""
     client = clients.client("lambda")
     reserved = lambda_api.reserved_concurrency(client, str(settings.lambda_function))
+    limit: int | None = None
+    unreserved: int | None = None
     if settings.lambda_concurrency_limit is not None:
         limit = unreserved = settings.lambda_concurrency_limit
-    else:
+    elif reserved is None:   # reserved concurrency is the function's whole limit; else the shared pool is
         limit, unreserved = lambda_api.account_concurrency(client)
     unchecked = []
     maxclients, others = settings.redis_maxclients, 0

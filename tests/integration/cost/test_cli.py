@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from shopbot_cli.cost.traffic import alb_line
 from shopbot_cli.errors import ExitStatus
@@ -122,3 +123,29 @@ def test_bad_input_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     result = invoke(tmp_path, monkeypatch, args)
     assert result.exit_code == status, result.output
     assert re.search(pattern, one_error_line(result))
+
+
+def test_markup_in_a_logged_path_is_shown_not_interpreted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "odd.log"
+    log.write_text(alb_line(1_767_225_600.0, 0.5, "GET", "/[/bold]<script>x</script>", 10, 10) + "\n")
+    result = invoke(tmp_path, monkeypatch, ["--alb-logs", str(log), *FACTS, "--html", "odd.html"])
+    assert result.exit_code == 0, result.output
+    assert "[/bold]" in result.stdout                       # printed as text, not taken as markup
+    page = (tmp_path / "odd.html").read_text()
+    assert "<script" not in page and "&lt;script&gt;" in page
+
+
+def test_check_capacity_fails_the_command_when_the_peak_would_be_throttled(
+        aws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.integration.cost.test_gate_reads import FUNCTION, _function
+
+    _function()
+    boto3.client("lambda").put_function_concurrency(FunctionName=FUNCTION, ReservedConcurrentExecutions=2)
+    chat_hour(tmp_path)                                   # 5 in flight
+    toml = f'lambda_function = "{FUNCTION}"\ncost_cpu_fraction = 0.0\n'
+    result = invoke(tmp_path, monkeypatch, ["--alb-logs", "alb", *FACTS, "--check-capacity", "--json"], toml)
+    assert result.exit_code == ExitStatus.DIFFERENCES, result.output
+    gate = json.loads(result.stdout)["capacity_gate"]
+    assert gate["name"] == "capacity" and not gate["passed"]
+    assert "p99 minute needs 5.0 concurrent executions" in gate["detail"]
+    assert "reserved concurrency is 2: the peak would be throttled" in gate["detail"]
