@@ -25,6 +25,7 @@ from rich.markup import escape
 
 from ..aws import AwsClients
 from ..aws import cloudfront as cf
+from ..cost.gate import capacity_gate
 from ..errors import CliError, ConflictError, ExitStatus
 from ..plan import Plan, execute
 from ..settings.environments import Settings
@@ -175,6 +176,8 @@ def run_gates(run: Run, target: str) -> tuple[list[GateResult], ParityReport]:
     health = (health_gate(f"health:{target}", str(target_url), settings.health_path) if target_url else
               GateResult(f"health:{target}", False, f"not checked: {url_setting} not set"))
     results = [health, parity]
+    if target == "lambda":
+        results.append(capacity_gate(settings, run.clients))
     gates = enforce(results, run.options.force)
     for gate in gates:
         mark = "[yellow]skipped (--force)[/]" if gate.skipped else "[green]passed[/]"

@@ -68,6 +68,7 @@ class Demo:
         self.ports = {"alb": stack_parts.free_port(), "api": stack_parts.free_port(), "edge": stack_parts.free_port()}
         self.distribution = ""
         self.lambda_concurrency = 1
+        self.access_log = self.workdir / "logs" / "edge-access.log"
 
     # -- telling the story -------------------------------------------------------------
     def stage(self, number: int, title: str) -> None:
@@ -133,14 +134,20 @@ class Demo:
         self.result.parity_passed = code == 0
         self.result.reports = {"json": str(reports / "parity-report.json"), "html": str(reports / "parity-report.html")}
 
-        self.stage(6, "Move the edge to Lambda (shopbot cutover --to lambda)")
+        self.stage(6, "What would Lambda cost, and will it hold the peak? (shopbot cost)")
+        self.shop_through_edge()
+        self.shopbot("cost", "cost", "--alb-logs", str(self.access_log), "--lambda-logs",
+                     str(self.workdir / "logs" / "lambda.log"), "--html", str(reports / "cost.html"))
+        self.result.reports["cost"] = str(reports / "cost.html")
+
+        self.stage(7, "Move the edge to Lambda (shopbot cutover --to lambda, gates: health, parity, capacity)")
         self.shopbot("cutover", "cutover", "--to", "lambda", "--yes")
         self.edge_target("after_cutover")
 
-        self.stage(7, "Where things stand (shopbot status)")
+        self.stage(8, "Where things stand (shopbot status)")
         self.shopbot("status", "status")
 
-        self.stage(8, "Undo it exactly (shopbot rollback)")
+        self.stage(9, "Undo it exactly (shopbot rollback)")
         self.shopbot("rollback", "rollback", "--yes")
         self.edge_target("after_rollback")
         self.shopbot("rollback-again", "rollback", "--yes")
@@ -161,6 +168,7 @@ class Demo:
         redis_url = stack_parts.start_redis(self.stack, stack_parts.free_port(), self.workdir)
         if redis_url:
             self.result.redis = redis_url
+            self.env["REDIS_URL"] = redis_url   # the capacity gate reads maxclients from it
             self.ui.info(f"   Redis on {redis_url}")
         else:
             self.ui.warn("no redis-server here: conversations live in memory, one Lambda worker only")
@@ -179,6 +187,11 @@ class Demo:
             "secret_name": stack_parts.SECRET_NAME, "required_secret_keys": ["ES_API_KEY"],
             "lambda_function": stack_parts.FUNCTION, "ecs_cluster": stack_parts.CLUSTER,
             "ecs_service": stack_parts.SERVICE, "deploy_timeout_seconds": 60,
+            # what `shopbot cost` and the capacity gate need (the local AWS has no GetAccountSettings,
+            # so the account's concurrency is given as a setting)
+            "ecs_task_vcpu": 0.5, "ecs_task_memory_gb": 1.0, "ecs_tasks_min": 2, "ecs_nat_gateways": 1,
+            "lambda_memory_mb": 512, "lambda_nat_gateways": 1, "traffic_logs": str(self.access_log),
+            "lambda_concurrency_limit": 1000,
         }
         stack_parts.write_settings(self.workdir / "shopbot.toml", values)
         self.ui.info(f"   CloudFront distribution {distribution_id} with origins alb -> ECS, apigw -> Lambda")
@@ -205,10 +218,25 @@ class Demo:
         from .edge.proxy import EdgeProxy
 
         edge = EdgeProxy(clients.client("cloudfront"), self.distribution, self.ports["edge"],
-                         refresh_seconds=0.5).start()
+                         refresh_seconds=0.5, access_log=self.access_log).start()
         self.stack.on_close(edge.stop)
         self.result.edge["url"] = edge.url
         self.ui.info(f"   edge (CloudFront stand-in) on {edge.url}: routes by the distribution's live config")
+
+    def shop_through_edge(self, requests_count: int = 40) -> None:
+        """Shoppers' traffic through the edge (ECS answers); the edge logs it the way an ALB does."""
+        base = self.result.edge["url"]
+        asks = [("GET", "/api/products/search?q=tent&limit=3", None), ("GET", "/health", None),
+                ("POST", "/api/chat", {"message": "a light tent for two"}),
+                ("GET", "/api/products/search?q=stove&limit=5", None)]
+
+        def send(index: int) -> int:
+            method, path, body = asks[index % len(asks)]
+            return requests.request(method, base + path, json=body, timeout=30).status_code
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            statuses = list(pool.map(send, range(requests_count)))
+        self.ui.info(f"   {len(statuses)} shopper requests through the edge, logged ALB-style to {self.access_log}")
 
     def warm_lambda(self) -> None:
         """Initialise every Lambda worker (secret, Redis, catalog) as provisioned concurrency
@@ -225,6 +253,7 @@ class Demo:
                      f"{self.result.edge.get('after_rollback')}; parity "
                      f"{'passed' if self.result.parity_passed else 'found differences'}.")
         self.ui.info(f"   parity report: {self.result.reports.get('html')}")
+        self.ui.info(f"   cost report: {self.result.reports.get('cost')}")
         self.ui.info(f"   settings, logs, ledger of this run: {self.workdir}")
         self.ui.info("   try next: `shopbot demo --keep-running`, then in another shell "
                      f"`SHOPBOT_CONFIG={self.workdir / 'shopbot.toml'} shopbot status` or "

@@ -114,6 +114,25 @@ class Settings:
     watch_max_inconclusive_share: float = 0.5
     watch_alarms: list[str] = field(default_factory=list)
     lease_seconds: int = 900
+    # Cost and capacity (issue 18: `shopbot cost`, the cutover's `capacity` gate)
+    ecs_task_vcpu: float | None = None             # Fargate task size
+    ecs_task_memory_gb: float | None = None
+    ecs_tasks_min: int | None = None               # desired count, or the autoscaling minimum
+    ecs_tasks_max: int | None = None               # autoscaling maximum (unset: no cap)
+    ecs_task_concurrency: int = 8                  # requests one task serves at once (workers x threads)
+    ecs_architecture: str = "x86_64"
+    ecs_nat_gateways: int | None = None            # NAT gateways the ECS side pays for (0: public IPs)
+    lambda_memory_mb: int | None = None
+    lambda_architecture: str = "x86_64"
+    lambda_provisioned_concurrency: int = 0
+    lambda_nat_gateways: int | None = None         # NAT gateways the Lambda side needs (VPC -> internet)
+    cost_cpu_fraction: float = 0.2                 # share of a request's time that is CPU-bound (estimate)
+    cost_upstream_bytes_per_request: float | None = None   # bytes through NAT per request (unset: estimated)
+    cost_log_bytes_per_request: float = 400.0      # app log bytes per request
+    traffic_logs: str | None = None                # ALB access logs (file or folder) the capacity gate reads
+    lambda_concurrency_limit: int | None = None    # only where GetAccountSettings cannot be called
+    redis_maxclients: int | None = None            # else read with CONFIG GET from $REDIS_URL
+    api_gateway_id: str | None = None              # else taken from api_url (https://ID.execute-api...)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags win over the file; a flag left unset (None) keeps the file's value."""

@@ -46,12 +46,16 @@ output "secret_name" {
 output "shopbot_settings" {
   description = "Keys of a shopbot.toml environment; `shopbot settings import-terraform` reads this."
   value = {
-    region         = var.aws_region
-    alb_url        = "https://${var.alb_domain_name}"
-    ecs_cluster    = aws_ecs_cluster.this.name
-    ecs_service    = aws_ecs_service.this.name
-    ecr_repository = var.ecr_repository_name
-    secret_name    = var.secrets_manager_secret_name
+    region             = var.aws_region
+    alb_url            = "https://${var.alb_domain_name}"
+    ecs_cluster        = aws_ecs_cluster.this.name
+    ecs_service        = aws_ecs_service.this.name
+    ecr_repository     = var.ecr_repository_name
+    secret_name        = var.secrets_manager_secret_name
+    ecs_task_vcpu      = var.task_cpu / 1024
+    ecs_task_memory_gb = var.task_memory / 1024
+    ecs_tasks_min      = var.desired_count
+    ecs_architecture   = lower(var.cpu_architecture)
   }
 }
 

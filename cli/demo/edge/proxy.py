@@ -12,12 +12,14 @@ import ipaddress
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 
+from ...cost.traffic import alb_line
 from .routing import origin_for, origin_url
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
@@ -25,7 +27,9 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
 
 
 class EdgeProxy:
-    def __init__(self, cloudfront: Any, distribution_id: str, port: int, refresh_seconds: float = 1.0) -> None:
+    def __init__(self, cloudfront: Any, distribution_id: str, port: int, refresh_seconds: float = 1.0,
+                 access_log: Path | None = None) -> None:
+        self.access_log = access_log    # ALB-format lines, one per forwarded request (what `shopbot cost` reads)
         self.cloudfront = cloudfront
         self.distribution_id = distribution_id
         self.port = port
@@ -57,6 +61,8 @@ class EdgeProxy:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         headers["X-Amz-Cf-Id"] = uuid.uuid4().hex
         assert self._session is not None
+        arrived, started = time.time(), time.perf_counter()
+        received = len(await request.read()) + sum(len(k) + len(v) + 4 for k, v in request.headers.items())
         try:
             async with self._session.request(request.method, base + request.path_qs, headers=headers,
                                              data=await request.read(), allow_redirects=False) as answer:
@@ -68,6 +74,11 @@ class EdgeProxy:
         except aiohttp.ClientError:
             return web.json_response({"message": "origin unreachable"}, status=502,
                                      headers={"X-Cache": "Error from cloudfront"})
+        if self.access_log is not None:
+            line = alb_line(arrived, time.perf_counter() - started, request.method, request.path, received,
+                            len(body), answer.status)
+            with self.access_log.open("a", encoding="utf-8") as log:
+                log.write(line + "\n")
         out.headers["X-Cache"] = "Miss from cloudfront"
         out.headers["Via"] = "1.1 local-edge.cloudfront.net (CloudFront)"
         return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ import pytest
 import requests
 from rich.console import Console
 from shopbot_cli.aws import AwsClients
+from shopbot_cli.cost.traffic import alb_line
 from shopbot_cli.cutover.flow import Options
 from shopbot_cli.cutover.ledger import Ledger, LedgerLocation
 from shopbot_cli.settings.environments import Settings
@@ -147,7 +149,8 @@ class Stage:
             "distribution_id": self.distribution_id, "alb_origin_id": ALB, "api_origin_id": API,
             "behaviors": self.settings.behaviors, "alb_url": self.settings.alb_url,
             "api_url": self.settings.api_url, "parity_report": self.settings.parity_report,
-            "ledger": LEDGER, "region": "us-east-1", **overrides,
+            "ledger": LEDGER, "region": "us-east-1",
+            **{key: getattr(self.settings, key) for key in CAPACITY_KEYS}, **overrides,
         }
         lines = ["[environments.test]"]
         for key, value in values.items():
@@ -181,8 +184,37 @@ def stage(aws: str, origins: Origins, tmp_path: Path) -> Stage:
         parity_report=str(tmp_path / "parity-report.json"), ledger=LEDGER,
     )
     world = Stage(distribution_id, settings, origins, tmp_path)
+    world.settings = settings.with_overrides(**capacity_facts(tmp_path))
     world.write_parity_report()
     return world
+
+
+CAPACITY_KEYS = ("lambda_function", "traffic_logs", "lambda_concurrency_limit", "lambda_memory_mb")
+
+
+def capacity_facts(tmp: Path, requests_per_minute: int = 30, seconds: float = 0.2) -> dict[str, Any]:
+    """What the `capacity` gate reads (issue 18): ALB logs of calm traffic, a function in moto, and
+    the account's concurrency as a setting (moto has no GetAccountSettings)."""
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    role = boto3.client("iam").create_role(RoleName="shopbot-capacity", AssumeRolePolicyDocument=json.dumps(trust))
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+    boto3.client("lambda").create_function(FunctionName="shopbot", Runtime="python3.12", Role=role["Role"]["Arn"],
+                                           Handler="handler.handler", Code={"ZipFile": archive.getvalue()})
+    log = capacity_log(tmp, requests_per_minute, seconds)
+    return {"lambda_function": "shopbot", "traffic_logs": str(log), "lambda_concurrency_limit": 1000,
+            "lambda_memory_mb": 512}
+
+
+def capacity_log(tmp: Path, requests_per_minute: int = 30, seconds: float = 0.2) -> Path:
+    """Five minutes of ALB access log lines ending now (rewrites the stage's `traffic_logs`)."""
+    start = datetime.now(UTC).timestamp() - 600
+    log = tmp / "alb-access.log"
+    log.write_text("".join(alb_line(start + i * 60 / requests_per_minute, seconds, "POST", "/api/chat", 300, 2000)
+                           + "\n" for i in range(requests_per_minute * 5)))
+    return log
 
 
 class Edge(Served):

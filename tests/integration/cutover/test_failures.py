@@ -191,7 +191,7 @@ def test_health_gate_checks_the_target_origin_not_the_other(stage: Stage) -> Non
     stage.origins.ecs.sick = True  # the ALB is sick, but we are moving to Lambda
     result = run_cutover(stage.settings, "lambda", clients=stage.clients(), ui=stage.ui, options=stage.options())
     assert result["changed"]
-    assert [g["name"] for g in result["gates"] if g["passed"]] == ["health:lambda", "parity"]
+    assert [g["name"] for g in result["gates"] if g["passed"]] == ["health:lambda", "parity", "capacity"]
     status = read_status(stage.settings, clients=stage.clients(), ui=stage.ui)
     assert status["health"]["ecs"]["passed"] is False and "503" in status["health"]["ecs"]["detail"]
 

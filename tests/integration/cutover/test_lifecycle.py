@@ -53,7 +53,7 @@ def test_cutover_status_rollback_twice_and_back(stage: Stage) -> None:
     [row] = status["history"]
     assert row["who"] == "arn:aws:sts::123456789012:user/moto"
     assert (row["action"], row["from"], row["to"], row["outcome"]) == ("cutover", [ALB], [API], "ok")
-    assert row["gates_passed"] == ["health:lambda", "parity"] and row["gates_skipped"] == []
+    assert row["gates_passed"] == ["health:lambda", "parity", "capacity"] and row["gates_skipped"] == []
     assert len(row["parity_report"]["sha256"]) == 64
     assert status["last_change"]["drift"] == []
 
