@@ -67,6 +67,9 @@ class Settings:
     ecs_cluster: str | None = None
     ecs_service: str | None = None
     ecr_repository: str | None = None
+    # issue 17 (day 2: logs, invoke, secrets that reach running targets)
+    lambda_log_group: str | None = None      # default /aws/lambda/<lambda_function>
+    ecs_log_group: str | None = None         # default: the service task definition's awslogs-group
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags win over the file; a flag left unset (None) keeps the file's value."""

@@ -52,6 +52,7 @@ output "shopbot_settings" {
     ecs_service    = aws_ecs_service.this.name
     ecr_repository = var.ecr_repository_name
     secret_name    = var.secrets_manager_secret_name
+    ecs_log_group  = aws_cloudwatch_log_group.service.name
   }
 }
 
