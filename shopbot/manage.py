@@ -40,9 +40,9 @@ def safe_command(name: str, help_text: str) -> Callable[[Callable[..., Any]], cl
 def check_ready() -> None:
     parts = components()
     failed = 0
-    for name, ping in (("context", lambda: parts.context.ping()), ("search", lambda: parts.search.ping())):
+    for name in ("context", "search"):
         try:
-            ping()
+            getattr(parts, name).ping()
             click.echo(f"{name}: ok")
         except ShopbotError as error:
             failed += 1
