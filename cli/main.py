@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "settings",
     "demo",
     "logs",
+    "invoke",
 ]
 
 

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import invoke_api
 from .events import DEFAULT_STAGE, HttpAnswer, MalformedAnswer, build_event, parse_answer
 from .httpio import (
     BadRequest,
@@ -126,6 +127,9 @@ class Gateway:
     def handle(self, request: Request, source_ip: str, respond: Callable[[HttpAnswer, str], None]) -> None:
         """Answer one request through `respond(answer, request_id)`, exactly once."""
         rid = request_id()
+        if invoke_api.is_invoke(request):  # the Lambda Invoke API shares the port (cli/emulator/invoke_api.py)
+            invoke_api.handle(self._pool, request, rid, lambda answer: respond(answer, rid))
+            return
         stage = self._config.stage
         if stage != DEFAULT_STAGE:
             path = request.target.partition("?")[0]
