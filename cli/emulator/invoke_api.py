@@ -61,8 +61,10 @@ def answer_outcome(outcome: Outcome, request_id: str) -> HttpAnswer:
         document = None
     if not isinstance(document, dict):
         document = {}
-    document.setdefault("errorType", error_type)
-    document.setdefault("errorMessage", f"RequestId: {request_id} Error: {error_type}")
+    if not isinstance(document.get("errorType"), str) or not document["errorType"]:
+        document["errorType"] = error_type
+    if not isinstance(document.get("errorMessage"), str) or not document["errorMessage"]:
+        document["errorMessage"] = f"RequestId: {request_id} Error: {document['errorType']}"
     return _json(200, document, ("X-Amz-Function-Error", "Unhandled"), *common)
 
 
