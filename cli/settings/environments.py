@@ -70,6 +70,7 @@ class Settings:
     # issue 17 (day 2: logs, invoke, secrets that reach running targets)
     lambda_log_group: str | None = None      # default /aws/lambda/<lambda_function>
     ecs_log_group: str | None = None         # default: the service task definition's awslogs-group
+    lambda_provisioned_concurrency: int = 0  # > 0: `deploy` waits until the alias' environments are READY
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags win over the file; a flag left unset (None) keeps the file's value."""
