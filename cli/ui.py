@@ -100,6 +100,11 @@ class UI:
             sys.stdout.flush()
             self.json_written = True
 
+    def emit_json_line(self, payload: Any) -> None:
+        """One JSON document per line on stdout (streams such as `logs --follow --json`)."""
+        sys.stdout.write(json.dumps(payload, sort_keys=True, default=str) + "\n")
+        sys.stdout.flush()
+
     def confirm(self, question: str) -> bool:
         """Ask yes/no; `--yes` answers yes, and no terminal means no."""
         if self.assume_yes:

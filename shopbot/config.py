@@ -104,6 +104,7 @@ class Config:
     llm_max_retries: int = 4
     # AWS
     secrets_manager_secret: str | None = None
+    secrets_ttl_seconds: float = 300.0  # issue 17: re-read the secret this often (0 = once per cold start)
     eager_init: bool = False
     instance_path: str | None = None
 
@@ -144,6 +145,7 @@ class Config:
             llm_timeout_seconds=_float(env, "LLM_TIMEOUT_SECONDS", 20.0, minimum=0.1),
             llm_max_retries=_int(env, "LLM_MAX_RETRIES", 4),
             secrets_manager_secret=env.get("SECRETS_MANAGER_SECRET") or None,
+            secrets_ttl_seconds=_float(env, "SECRETS_TTL_SECONDS", 300.0),
             eager_init=_bool(env, "EAGER_INIT", False),
             instance_path=tempfile.gettempdir() if cls.name == "lambda" else None,
         )

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .context import ContextStore
     from .ratelimit import Limiter
     from .search import ProductSearch
+    from .secrets import SecretCache
 
 EXTENSION_KEY = "shopbot"
 
@@ -27,7 +28,11 @@ class Components:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._lock = threading.RLock()
-        self._secrets_loaded = config.secrets_manager_secret is None
+        self._secrets: SecretCache | None = None
+        if config.secrets_manager_secret is not None:
+            from .secrets import SecretCache  # the module is small; boto3 is imported on first read
+
+            self._secrets = SecretCache(config.secrets_manager_secret, config.secrets_ttl_seconds)
         self._context: ContextStore | None = None
         self._search: ProductSearch | None = None
         self._bot: Bot | None = None
@@ -45,6 +50,8 @@ class Components:
 
     @property
     def context(self) -> ContextStore:
+        if self._secrets is not None and self._secrets.due():
+            self._settings()
         if self._context is None:
             with self._lock:
                 if self._context is None:
@@ -55,6 +62,8 @@ class Components:
 
     @property
     def search(self) -> ProductSearch:
+        if self._secrets is not None and self._secrets.due():
+            self._settings()
         if self._search is None:
             with self._lock:
                 if self._search is None:
@@ -65,6 +74,8 @@ class Components:
 
     @property
     def bot(self) -> Bot:
+        if self._secrets is not None and self._secrets.due():
+            self._settings()
         if self._bot is None:
             with self._lock:
                 if self._bot is None:
@@ -84,19 +95,33 @@ class Components:
         """After a SnapStart restore: drop sockets opened before the snapshot."""
         if self._context is not None:
             self._context.reconnect()
+        if self._secrets is not None:
+            self._secrets.expire()
 
     def _settings(self) -> Config:
-        """The config, re-read once after the secret has been loaded into the environment."""
-        if not self._secrets_loaded:
+        """The config, re-read whenever the secret (first loaded here) brings new values."""
+        if self._secrets is not None and self._secrets.due():
             with self._lock:
-                if not self._secrets_loaded:
-                    from .secrets import load_secret_into_env
-
-                    assert self.config.secrets_manager_secret
-                    load_secret_into_env(self.config.secrets_manager_secret)
-                    self.config = get_config(self.config.name)
-                    self._secrets_loaded = True
+                if self._secrets.due() and self._secrets.refresh():
+                    self._reconfigure(get_config(self.config.name))
         return self.config
+
+    def _reconfigure(self, new: Config) -> None:
+        """Adopt `new`; drop each built component whose settings changed (rebuilt on next use).
+        Requests already holding the old one finish with it."""
+        old, self.config = self.config, new
+        changed = {name for name in vars(new) if getattr(old, name, None) != getattr(new, name)}
+
+        def touches(*prefixes: str) -> bool:
+            return any(name.startswith(prefixes) for name in changed)
+
+        if touches("redis_", "context_"):
+            self._context = None
+        if touches("elasticsearch_", "search_"):
+            self._search = None
+            self._bot = None  # the bot holds the search tool
+        if touches("anthropic_", "llm_", "request_deadline"):
+            self._bot = None
 
 
 def init_app(app: Flask, config: Config) -> Components:

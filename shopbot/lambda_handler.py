@@ -11,7 +11,10 @@ faults with HTTP API 2.0 (FACTS.md):
   `rawQueryString: null` became QUERY_STRING=None;
 - an answer without Content-Type got `text/plain; charset=utf-8`; API Gateway sends none;
 - on a custom domain the stage is not in the path: SCRIPT_NAME follows the domain.
-Warm-up pings (EventBridge schedule, serverless-plugin-warmup) answer without work.
+Events that are not HTTP go to `answer_other_event`: an explicit warm-up payload answers
+without work, a direct Invoke of a registered management command runs it (shopbot/manage.py),
+and anything else (a scheduled job nobody wired, a stray S3 notification) fails loudly
+instead of being swallowed.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from .extensions import EXTENSION_KEY, Components
 logger = Logger(service="shopbot")
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Shopbot"), service="shopbot")
 
-WARMUP_SOURCES = {"aws.events", "serverless-plugin-warmup"}
 NO_CONTENT_TYPE = "x-shopbot-no-content-type"  # internal: never leaves the handler
+WARMUP_EVENT = {"warmup": True}  # what deploy/lambda's warm-up schedule sends as its input
+HTTP_KEYS = ("requestContext", "httpMethod", "rawPath", "routeKey")
 Event = dict[str, Any]
 StartResponse = Callable[..., Any]
 
@@ -134,8 +138,8 @@ def make_handler(app: Flask) -> Callable[[Event, Any], Event]:
         elif cold is None:
             logger.append_keys(cold_start=False)
         cold = None if cold else False
-        if event.get("source") in WARMUP_SOURCES or event.get("warmup"):
-            return {"warmed": True}
+        if not any(key in event for key in HTTP_KEYS):
+            return answer_other_event(app, event)
         logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
         response = to_http_api_response(serverless_wsgi.handle_request(wsgi_app, sanitize_event(event), context))
         if response.get("statusCode", 200) >= 500:
@@ -144,6 +148,28 @@ def make_handler(app: Flask) -> Callable[[Event, Any], Event]:
         return response
 
     return handler
+
+
+class UnhandledEvent(Exception):
+    """An event this function has no handler for: raised so Lambda counts an error (and an
+    asynchronous source retries or dead-letters it) rather than dropping it silently."""
+
+
+def answer_other_event(app: Flask, event: Event) -> Event:
+    """A non-HTTP event: an explicit warm-up ping, a management command, or a loud refusal."""
+    if event == WARMUP_EVENT or event.get("source") == "serverless-plugin-warmup":
+        return {"warmed": True}
+    from .manage import is_invocation, run_invocation  # only on such an invocation
+
+    if is_invocation(event):
+        answer = run_invocation(app, event["shopbot_invoke"])
+        logger.info("management command", extra={"command": (answer.get("command") or ["?"])[0],
+                                                  "exit_code": answer.get("exit_code"), "error": answer.get("error")})
+        return answer
+    source, kind = event.get("source"), event.get("detail-type")
+    logger.error("unhandled event", extra={"source": source, "detail_type": kind, "keys": sorted(event)[:20]})
+    raise UnhandledEvent(f"shopbot has no handler for this event (source={source!r}, detail-type={kind!r}): a "
+                         'warm-up schedule must send {"warmup": true} as its input')
 
 
 def _record_cold_start(context: Any) -> None:

@@ -69,6 +69,16 @@ class AwsClients:
         return self._clients[key]
 
 
+def patient_client(clients: AwsClients, service: str, *, read_timeout: float, endpoint_url: str | None = None) -> Any:
+    """A client that waits up to `read_timeout` for one answer and never retries: a retried
+    Lambda Invoke would run a management command twice (issue 17, `shopbot invoke`)."""
+    endpoint = endpoint_url or clients.settings.endpoint_url or None
+    config = botocore.config.Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=5,
+                                    read_timeout=read_timeout, tcp_keepalive=True)
+    return clients.session.client(service, region_name=clients.region, endpoint_url=endpoint,  # type: ignore[call-overload]
+                                  config=config)
+
+
 def error_code(error: botocore.exceptions.ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 

@@ -41,6 +41,10 @@ COMMANDS: dict[str, Lazy] = {
     "deploy": Lazy("deploy", "Ship a new build to one target, or move it back to an earlier version/revision."),
     "demo": Lazy("demo", "Run build, secrets sync, parity-check, cutover, status and rollback against a local stack."),
     "cost": Lazy("cost", "Monthly cost on ECS and on Lambda from measured traffic, the break-even, and the peak."),
+    "logs": Lazy("logs", "Show the service's logs from CloudWatch Logs, both targets merged in time order."),
+    "invoke": Lazy(
+        "invoke", "Run a registered management command inside the deployed Lambda (output and exit status come back)."
+    ),
     "secrets": Lazy(
         "secrets", "Diff, sync, pull and roll back the service's Secrets Manager secret; check both targets read it."
     ),

@@ -17,6 +17,7 @@ from ..errors import CliError, ConfigError, ExitStatus
 from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings, examples
 from ..secrets.check import check_wiring
 from ..secrets.ops import Change, SecretDiff, diff_secret, pull_secret, rollback_secret, sync_secret
+from ..secrets.roll import roll as roll_targets
 from ..secrets.sources import load_source
 from ..settings.environments import DEFAULTS, SETTINGS_FILE, Settings
 from ..ui import get_ui
@@ -82,23 +83,43 @@ def diff(from_path: FromOption = None, from_env: FromEnvOption = None, env: EnvO
         raise typer.Exit(int(ExitStatus.DIFFERENCES))
 
 
+RollOption = Annotated[bool, typer.Option(
+    "--roll", help="Then replace the running ECS tasks (a new deployment, waited for) and say when warm "
+                   "Lambdas see the change.")]
+NoWaitOption = Annotated[bool, typer.Option("--no-wait", help="With --roll: do not wait for the ECS deployment.")]
+
+
 @app.command("sync", epilog=examples(
-    "shopbot secrets sync --from .env --dry-run", "shopbot secrets sync --from-env ANTHROPIC_API_KEY --yes",
+    "shopbot secrets sync --from .env --dry-run", "shopbot secrets sync --from-env ANTHROPIC_API_KEY --yes --roll",
 ))
 def sync(from_path: FromOption = None, from_env: FromEnvOption = None, prune: PruneOption = False,
+         roll: RollOption = False, no_wait: NoWaitOption = False,
          env: EnvOption = None, json_out: JsonOption = False, yes: YesOption = False,
          dry_run: DryRunOption = False) -> None:
     """Write the source into the secret: one PutSecretValue (or CreateSecret), idempotent."""
     settings = secret_settings(env, json_out, yes)
+    if no_wait and not roll:
+        raise CliError("--no-wait goes with --roll")
     source = load_source(from_path, from_env)
-    result = sync_secret(make_clients(settings), settings, source, prune=prune, dry_run=dry_run)
+    clients = make_clients(settings)
+    result = sync_secret(clients, settings, source, prune=prune, dry_run=dry_run)
     ui = get_ui()
-    ui.emit_json(result.as_dict())
     if result.applied:
         verb = "created" if result.created else "updated"
         ui.success(f"secret {result.secret} {verb}: version {result.version_id} is current")
     elif not result.changed:
         ui.success(f"secret {result.secret} already matches {source.origin} (version {result.version_id})")
+    if not roll:
+        ui.emit_json(result.as_dict())
+        return
+    rolled = roll_targets(clients, settings, ui, wait=not no_wait, dry_run=dry_run)
+    ui.emit_json({**result.as_dict(), "roll": rolled.as_dict()})
+    if rolled.deployment:
+        ui.success(f"ECS service {rolled.service}: new deployment {rolled.deployment} "
+                   + ("is stable: every task holds the current secret" if rolled.stable else
+                      "started (not waited for: `shopbot secrets check` tells when old tasks are gone)"))
+    if rolled.lambda_note and not dry_run:
+        ui.info(f"Lambda: {rolled.lambda_note}")
 
 
 @app.command("pull", epilog=examples("shopbot secrets pull --to .env.production --env production"))

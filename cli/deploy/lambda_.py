@@ -32,6 +32,7 @@ from ..errors import CliError, ConfigError, ExitStatus
 from ..plan import Plan, execute
 from ..settings.environments import Settings
 from ..ui import UI
+from . import provisioned
 
 DEFAULT_PACKAGE = Path("dist/shopbot-lambda-3.12-x86_64.zip")
 # Lambda refuses a ZipFile request body above 50 MB; bigger packages go through S3.
@@ -252,6 +253,10 @@ class LambdaDeploy:
                 )
         self.result.update(to_version=primary, weights=weights)
 
+    def wait_provisioned(self) -> None:
+        self.result["provisioned_concurrency"] = provisioned.wait_ready(
+            self.lam, self.state.function, self.state.alias, self.settings.deploy_timeout_seconds, self.ui)
+
     def record(self) -> None:
         assert self.ledger is not None
         primary, weights = self.target()
@@ -328,6 +333,8 @@ def plan_lambda_deploy(clients: AwsClients, settings: Settings, ui: UI, request:
             )
     if request.package is not None:
         check_fits(request.package, state)
+    if settings.lambda_provisioned_concurrency > 0 and state.alias_version is not None:
+        provisioned.read_config(lam, state.function, state.alias)  # none configured: stop before any change
     if request.package is not None and request.package.size > DIRECT_UPLOAD_LIMIT:
         if not settings.artifact_bucket:
             raise ConfigError(
@@ -386,6 +393,9 @@ def build_plan(deploy: LambdaDeploy) -> Plan:
     if package is None and state.alias_version == primary and state.alias_weights == weights:
         return plan  # already there: an empty plan says "Nothing to change"
     plan.add(summary, deploy.move_alias)
+    if deploy.settings.lambda_provisioned_concurrency > 0:  # issue 17: wait for the alias' warm environments
+        plan.add(f"Wait until the alias' {deploy.settings.lambda_provisioned_concurrency} provisioned environments "
+                 "are READY on the new version", deploy.wait_provisioned)
     if deploy.ledger is not None:
         plan.add(f"Record the deploy in the ledger {deploy.settings.ledger}", deploy.record)
     else:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import h11
 
+from . import invoke_api
 from .events import DEFAULT_STAGE, HttpAnswer, MalformedAnswer, build_event, decode_path, parse_answer
 from .httpio import (
     HEAD_END,
@@ -138,6 +139,9 @@ class Gateway:
     def handle(self, request: Request, source_ip: str, respond: Callable[[HttpAnswer, str], None]) -> None:
         """Answer one request through `respond(answer, request_id)`, exactly once."""
         rid = request_id()
+        if invoke_api.is_invoke(request):  # the Lambda Invoke API shares the port (cli/emulator/invoke_api.py)
+            invoke_api.handle(self._pool, request, rid, lambda answer: respond(answer, rid))
+            return
         stage = self.config.stage
         if stage != DEFAULT_STAGE:
             path = decode_path(request.target.partition("?")[0])

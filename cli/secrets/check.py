@@ -20,6 +20,7 @@ from ..aws import iam as iam_reads
 from ..aws import lambda_ as lambda_reads
 from ..aws import secretsmanager as sm
 from ..settings.environments import Settings
+from .freshness import check_freshness
 
 SECRET_ENV = "SECRETS_MANAGER_SECRET"
 READ_ACTION = "secretsmanager:GetSecretValue"
@@ -45,6 +46,7 @@ class CheckReport:
     ecs_keys: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    freshness: dict[str, Any] = field(default_factory=dict)  # issue 17: do running targets hold it?
 
     @property
     def ok(self) -> bool:
@@ -120,6 +122,7 @@ def check_wiring(clients: AwsClients, settings: Settings) -> CheckReport:
     report = CheckReport(secret.name, secret.arn, sorted(secret.values))
     _check_lambda(clients, str(settings.lambda_function), report)
     _check_ecs(clients, str(settings.ecs_cluster), str(settings.ecs_service), report)
+    check_freshness(clients, settings, report)
     return report
 
 

@@ -124,7 +124,6 @@ class Settings:
     ecs_nat_gateways: int | None = None            # NAT gateways the ECS side pays for (0: public IPs)
     lambda_memory_mb: int | None = None
     lambda_architecture: str = "x86_64"
-    lambda_provisioned_concurrency: int = 0
     lambda_nat_gateways: int | None = None         # NAT gateways the Lambda side needs (VPC -> internet)
     cost_cpu_fraction: float = 0.2                 # share of a request's time that is CPU-bound (estimate)
     cost_upstream_bytes_per_request: float | None = None   # bytes through NAT per request (unset: estimated)
@@ -133,6 +132,10 @@ class Settings:
     lambda_concurrency_limit: int | None = None    # only where GetAccountSettings cannot be called
     redis_maxclients: int | None = None            # else read with CONFIG GET from $REDIS_URL
     api_gateway_id: str | None = None              # else taken from api_url (https://ID.execute-api...)
+    # issue 17 (day 2: logs, invoke, secrets that reach running targets)
+    lambda_log_group: str | None = None      # default /aws/lambda/<lambda_function>
+    ecs_log_group: str | None = None         # default: the service task definition's awslogs-group
+    lambda_provisioned_concurrency: int = 0  # > 0: deploy waits for READY; cost prices it
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags win over the file; a flag left unset (None) keeps the file's value."""

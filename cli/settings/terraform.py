@@ -36,6 +36,8 @@ OUTPUT_NAMES = {
     "cluster_name": "ecs_cluster",
     "service_name": "ecs_service",
     "secret_name": "secret_name",
+    "lambda_log_group": "lambda_log_group",
+    "ecs_log_group": "ecs_log_group",
 }
 SETTINGS_OUTPUT = "shopbot_settings"
 _FIELDS = set(setting_names())

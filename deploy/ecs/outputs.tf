@@ -56,6 +56,7 @@ output "shopbot_settings" {
     ecs_task_memory_gb = var.task_memory / 1024
     ecs_tasks_min      = var.desired_count
     ecs_architecture   = lower(var.cpu_architecture)
+    ecs_log_group      = aws_cloudwatch_log_group.service.name
   }
 }
 

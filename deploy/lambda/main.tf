@@ -262,6 +262,42 @@ resource "aws_lambda_alias" "live" {
   }
 }
 
+# Initialised environments on the alias (cost: see var.provisioned_concurrency). When
+# `shopbot deploy` moves `live`, Lambda provisions them for the new version; the deploy
+# waits until they are READY.
+resource "aws_lambda_provisioned_concurrency_config" "live" {
+  count                             = var.provisioned_concurrency > 0 ? 1 : 0
+  function_name                     = aws_lambda_alias.live.function_name
+  qualifier                         = aws_lambda_alias.live.name
+  provisioned_concurrent_executions = var.provisioned_concurrency
+}
+
+# Optional warm-up ping: the handler answers exactly {"warmup": true} without work; any
+# other scheduled event fails loudly, so a real scheduled job is never swallowed.
+resource "aws_cloudwatch_event_rule" "warmup" {
+  count               = var.warmup_schedule == "" ? 0 : 1
+  name                = "${local.name}-warmup"
+  description         = "Keeps one shopbot Lambda environment warm (cost: see var.warmup_schedule)"
+  schedule_expression = var.warmup_schedule
+}
+
+resource "aws_cloudwatch_event_target" "warmup" {
+  count = var.warmup_schedule == "" ? 0 : 1
+  rule  = aws_cloudwatch_event_rule.warmup[0].name
+  arn   = aws_lambda_alias.live.arn
+  input = jsonencode({ warmup = true })
+}
+
+resource "aws_lambda_permission" "warmup" {
+  count         = var.warmup_schedule == "" ? 0 : 1
+  statement_id  = "AllowEventBridgeWarmup"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this.function_name
+  qualifier     = aws_lambda_alias.live.name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.warmup[0].arn
+}
+
 # ---------------------------------------------------------------- API Gateway HTTP API
 
 resource "aws_apigatewayv2_api" "this" {

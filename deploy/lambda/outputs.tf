@@ -51,15 +51,17 @@ output "secret_name" {
 output "shopbot_settings" {
   description = "Keys of a shopbot.toml environment; `shopbot settings import-terraform` reads this."
   value = {
-    region              = var.aws_region
-    api_url             = trimsuffix(aws_apigatewayv2_stage.default.invoke_url, "/")
-    lambda_function     = aws_lambda_function.this.function_name
-    lambda_alias        = aws_lambda_alias.live.name
-    secret_name         = var.secrets_manager_secret_name
-    artifact_bucket     = var.artifact_bucket
-    lambda_memory_mb    = var.lambda_memory_size
-    lambda_architecture = var.lambda_architecture
-    api_gateway_id      = aws_apigatewayv2_api.this.id
+    region                         = var.aws_region
+    api_url                        = trimsuffix(aws_apigatewayv2_stage.default.invoke_url, "/")
+    lambda_function                = aws_lambda_function.this.function_name
+    lambda_alias                   = aws_lambda_alias.live.name
+    secret_name                    = var.secrets_manager_secret_name
+    artifact_bucket                = var.artifact_bucket
+    lambda_memory_mb               = var.lambda_memory_size
+    lambda_architecture            = var.lambda_architecture
+    api_gateway_id                 = aws_apigatewayv2_api.this.id
+    lambda_log_group               = aws_cloudwatch_log_group.function.name
+    lambda_provisioned_concurrency = var.provisioned_concurrency
   }
 }
 

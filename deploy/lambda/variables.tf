@@ -190,6 +190,28 @@ variable "snapstart_enabled" {
   default     = false
 }
 
+variable "provisioned_concurrency" {
+  description = "Execution environments kept initialised on the alias `live` (0 = none): no cold start up to this many concurrent requests. Cost: billed for every second they exist, used or not - about 5.40 USD a month per 512 MB environment in us-east-1 (0.0000041667 USD per GB-second x 0.5 GB x 2,592,000 s), requests on them then pay a lower duration rate (0.0000097222 vs 0.0000166667 USD per GB-second)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrency >= 0 && var.provisioned_concurrency <= var.reserved_concurrency
+    error_message = "provisioned_concurrency must be between 0 and reserved_concurrency."
+  }
+}
+
+variable "warmup_schedule" {
+  description = "EventBridge schedule (e.g. rate(5 minutes)) that invokes the alias `live` with {\"warmup\": true}; empty = off. Keeps about ONE environment warm, not a concurrency level (that is provisioned_concurrency). Cost: at rate(5 minutes) 8,640 invocations of a few ms a month - under 0.01 USD of requests and duration; scheduled EventBridge rules are free."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.warmup_schedule == "" || can(regex("^(rate|cron)\\(.+\\)$", var.warmup_schedule))
+    error_message = "warmup_schedule must be empty, rate(...) or cron(...)."
+  }
+}
+
 variable "log_level" {
   description = "LOG_LEVEL for the service."
   type        = string

@@ -166,8 +166,20 @@ def test_unknown_route_and_wrong_method_answer_json(invoke: Any) -> None:
 
 
 def test_warm_up_event_answers_without_touching_the_app(invoke: Any) -> None:
-    assert invoke({"source": "aws.events", "detail-type": "Scheduled Event"}) == {"warmed": True}
     assert invoke({"warmup": True}) == {"warmed": True}
+    assert invoke({"source": "serverless-plugin-warmup"}) == {"warmed": True}
+
+
+def test_a_scheduled_job_is_never_swallowed_as_a_warm_up(invoke: Any) -> None:
+    from shopbot.lambda_handler import UnhandledEvent
+
+    scheduled = {"version": "0", "id": "7bf7", "detail-type": "Scheduled Event", "source": "aws.events",
+                 "account": "123456789012", "time": "2026-12-01T08:00:00Z", "region": "us-east-1",
+                 "resources": ["arn:aws:events:us-east-1:123456789012:rule/nightly-reindex"], "detail": {}}
+    with pytest.raises(UnhandledEvent, match=r"source='aws\.events', detail-type='Scheduled Event'"):
+        invoke(scheduled)
+    with pytest.raises(UnhandledEvent):
+        invoke({"warmup": True, "extra": "not the explicit payload"})
 
 
 def test_an_answer_without_content_type_gets_none_invented(make_app: AppFactory) -> None:

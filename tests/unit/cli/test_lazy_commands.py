@@ -79,15 +79,17 @@ def _complete(words: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("words", "expected"), [
-    ("shopbot ", ["serve", "build", "parity-check", "cutover", "rollback", "status", "deploy", "demo", "secrets",
-                  "settings"]),
+    ("shopbot ", ["serve", "build", "parity-check", "cutover", "rollback", "status", "deploy", "demo", "cost", "logs",
+                  "invoke", "secrets", "settings"]),
     ("shopbot s", ["serve", "status", "secrets", "settings"]),
     ("shopbot --env x d", ["deploy", "demo"]),
     ("shopbot build --t", ["--target"]),
     ("shopbot secrets ", ["diff", "sync", "pull", "rollback", "check"]),
     ("shopbot settings s", ["show"]),
-    ("shopbot cutover --", ["--to", "--canary", "--promote", "--watch", "--force", "--no-wait", "--env", "--json",
-                            "--yes", "--dry-run", "--help"]),
+    ("shopbot cutover --", ["--to", "--canary", "--step-watch", "--promote", "--behavior", "--watch", "--lag",
+                            "--min-requests", "--max-error-rate", "--max-5xx-excess", "--p99-ratio", "--p99-slack-ms",
+                            "--max-throttles", "--breaches", "--force", "--no-wait", "--env", "--json", "--yes",
+                            "--dry-run", "--help"]),
 ])
 def test_tab_completion_is_what_it_was_before_commands_became_lazy(words: str, expected: list[str]) -> None:
     assert _complete(words) == expected

@@ -234,3 +234,21 @@ def test_checkov_finds_no_failed_check() -> None:
     assert "Failed checks: 0" in result.stdout or (result.returncode == 0 and not result.stdout.strip()), (
         result.stdout[-3000:] + result.stderr[-2000:])
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_provisioned_concurrency_and_warm_up_schedule_are_on_the_alias_and_priced() -> None:
+    from shopbot.lambda_handler import WARMUP_EVENT
+
+    module = MODULES["lambda"]
+    concurrency = module.resource("aws_lambda_provisioned_concurrency_config", "live")
+    assert concurrency["qualifier"] == "${aws_lambda_alias.live.name}"
+    assert concurrency["count"] == "${var.provisioned_concurrency > 0 ? 1 : 0}"  # off by default
+    target = module.resource("aws_cloudwatch_event_target", "warmup")
+    assert target["arn"] == "${aws_lambda_alias.live.arn}"
+    assert target["input"] == "${jsonencode({warmup = true})}"
+    assert WARMUP_EVENT == {"warmup": True}  # exactly what the handler answers as a warm-up
+    assert module.resource("aws_lambda_permission", "warmup")["qualifier"] == "${aws_lambda_alias.live.name}"
+    for name in ("provisioned_concurrency", "warmup_schedule"):
+        description = unquote(module.variables[name]["description"])
+        assert "Cost:" in description and "USD" in description, name
+        assert unquote(module.variables[name]["default"]) in (0, ""), f"{name} must be off unless asked for"

@@ -1,0 +1,1 @@
+"""`shopbot logs` against a moto server (CloudWatch Logs, ECS)."""

@@ -1,0 +1,93 @@
+"""`secrets sync --roll` and the running-target part of `secrets check`, against moto.
+
+moto's ECS never launches a service's tasks and gives the tasks it runs no start time: the
+roll is shown by the new deployment moto records, "started before the change" is judged in
+tests/unit/secrets/test_freshness.py, and here the check must say it could NOT verify.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from .conftest import REGION, SECRET, Cli, wire_targets, write_env
+
+KEYS = {"ANTHROPIC_API_KEY": "sk-ant-x", "REDIS_PASSWORD": "redis-x"}
+
+
+def _wired(cli: Cli, tmp_path: Path, **lambda_env: str) -> str:
+    write_env(tmp_path / ".env", KEYS)
+    arn = str(cli.json("secrets", "sync", "--yes")["arn"])
+    wire_targets(arn, lambda_secret=SECRET, policy_resource=f"{arn}*", lambda_env=lambda_env or None,
+                 ecs_secrets=[{"name": key, "valueFrom": f"{arn}:{key}::"} for key in KEYS])
+    return arn
+
+
+def _deployment_id() -> str:
+    service = boto3.client("ecs", region_name=REGION).describe_services(cluster="shop", services=["shopbot"])
+    return str(service["services"][0]["deployments"][0]["id"])
+
+
+def test_roll_starts_a_new_ecs_deployment_and_says_when_lambdas_see_it(cli: Cli, tmp_path: Path) -> None:
+    _wired(cli, tmp_path, SECRETS_TTL_SECONDS="60")
+    before = _deployment_id()
+    write_env(tmp_path / ".env", {**KEYS, "REDIS_PASSWORD": "rotated"})
+
+    result = cli.json("secrets", "sync", "--roll", "--no-wait", "--yes")
+
+    assert result["applied"] is True
+    assert result["roll"]["deployment"] == _deployment_id() != before
+    assert result["roll"]["lambda_ttl_seconds"] == 60
+    assert "within 60s" in result["roll"]["lambda"]
+    human = cli("secrets", "sync", "--roll", "--no-wait", "--yes")
+    assert human.exit_code == 0
+    assert "already matches" in human.stdout and "new deployment" in human.stdout
+    assert "Lambda: warm Lambda environments see the change within 60s" in human.stdout
+
+
+def test_roll_dry_run_changes_nothing(cli: Cli, tmp_path: Path) -> None:
+    _wired(cli, tmp_path)
+    before = _deployment_id()
+    result = cli("secrets", "sync", "--roll", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "Start a new deployment of ECS service shopbot" in result.stdout
+    assert "within 300s" in result.stdout  # the service's default TTL when the function sets none
+    assert _deployment_id() == before
+
+
+def test_no_wait_without_roll_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    result = cli("secrets", "sync", "--no-wait")
+    assert result.exit_code == 2 and result.stderr.strip() == "error: --no-wait goes with --roll"
+
+
+def test_check_says_when_it_could_not_see_running_tasks(cli: Cli, tmp_path: Path) -> None:
+    _wired(cli, tmp_path)
+    report = cli.json("secrets", "check")
+    assert report["ok"] is True
+    assert "running tasks NOT checked: ECS lists none for service shopbot" in report["notes"]
+
+    ecs = boto3.client("ecs", region_name=REGION)
+    ecs.run_task(cluster="shop", taskDefinition="shopbot", launchType="FARGATE", count=2,
+                 networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-1"]}})
+    report = cli.json("secrets", "check")
+    assert "2 running task(s) NOT checked: ECS gives no start time" in report["notes"]
+    assert len(report["freshness"]["unknown"]) == 2 and report["freshness"]["stale"] == []
+
+
+def test_check_flags_lambdas_that_never_re_read_a_changed_secret(cli: Cli, tmp_path: Path) -> None:
+    _wired(cli, tmp_path, SECRETS_TTL_SECONDS="0")
+    first = cli("secrets", "check", "--json")
+    assert first.exit_code == 0, first.stderr  # the function changed after the secret: fresh
+    time.sleep(1.1)  # moto keeps whole seconds
+    write_env(tmp_path / ".env", {**KEYS, "REDIS_PASSWORD": "rotated"})
+    cli.json("secrets", "sync", "--yes")
+
+    result = cli("secrets", "check", "--json")
+
+    assert result.exit_code == 1
+    report: dict[str, Any] = __import__("json").loads(result.stdout)
+    assert [f["target"] for f in report["findings"]] == ["lambda"]
+    assert "SECRETS_TTL_SECONDS=0: warm Lambda environments keep the old values" in report["findings"][0]["problem"]
