@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from .config import Config, get_config
 from .ratelimit import RateLimiter
@@ -40,7 +40,7 @@ class Components:
                 if self._context is None:
                     from .context import build_context_store
 
-                    self._context = build_context_store(self._settings())
+                    self._context = build_context_store(self.settings())
         return self._context
 
     @property
@@ -50,7 +50,7 @@ class Components:
                 if self._search is None:
                     from .search import build_search
 
-                    self._search = build_search(self._settings())
+                    self._search = build_search(self.settings())
         return self._search
 
     @property
@@ -60,7 +60,7 @@ class Components:
                 if self._bot is None:
                     from .bot import build_bot
 
-                    self._bot = build_bot(self._settings(), self.search)
+                    self._bot = build_bot(self.settings(), self.search)
         return self._bot
 
     def build_all(self, warm: bool = False) -> None:
@@ -75,7 +75,7 @@ class Components:
         if self._context is not None:
             self._context.reconnect()
 
-    def _settings(self) -> Config:
+    def settings(self) -> Config:
         """The config, re-read once after the secret has been loaded into the environment."""
         if not self._secrets_loaded:
             with self._lock:
@@ -103,3 +103,14 @@ def components() -> Components:
     """The current app's components (inside a request or app context)."""
     found: Components = current_app.extensions[EXTENSION_KEY]
     return found
+
+
+def context_store() -> ContextStore:
+    """The conversation store for this request: a signed shadow copy gets its own namespace."""
+    store = components().context
+    tag = g.get("shadow_tag")
+    if tag is None:
+        return store
+    from .shadow.guard import Namespaced
+
+    return Namespaced(store, tag)

@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, request
 
 from ..context import Turn
 from ..errors import BadRequest, DependencyUnavailable, NotFound
-from ..extensions import components
+from ..extensions import components, context_store
 
 bp = Blueprint("chat", __name__)
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -48,14 +48,14 @@ def chat() -> dict[str, Any]:
     parts.rate_limiter.check(session_id if body.get("session_id") else _client_address())
     context_available = True
     try:
-        history = parts.context.history(session_id)
+        history = context_store().history(session_id)
     except DependencyUnavailable:
         history, context_available = [], False
     reply = parts.bot.reply(message, history, _deadline())
     if context_available:
         now = time.time()
         try:
-            parts.context.append(session_id, [Turn("user", message, now), Turn("assistant", reply.text, now)])
+            context_store().append(session_id, [Turn("user", message, now), Turn("assistant", reply.text, now)])
         except DependencyUnavailable:
             context_available = False
     return {
@@ -69,7 +69,7 @@ def chat() -> dict[str, Any]:
 @bp.get("/api/chat/<session_id>")
 def history(session_id: str) -> dict[str, Any]:
     _check_session_id(session_id)
-    turns = components().context.history(session_id)
+    turns = context_store().history(session_id)
     if not turns:
         raise NotFound(f"no conversation with session id {session_id}", code="unknown_session")
     return {"session_id": session_id, "turns": [turn.to_dict() for turn in turns]}
@@ -78,7 +78,7 @@ def history(session_id: str) -> dict[str, Any]:
 @bp.delete("/api/chat/<session_id>")
 def forget(session_id: str) -> dict[str, Any]:
     _check_session_id(session_id)
-    if not components().context.delete(session_id):
+    if not context_store().delete(session_id):
         raise NotFound(f"no conversation with session id {session_id}", code="unknown_session")
     return {"session_id": session_id, "deleted": True}
 
