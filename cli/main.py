@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "deploy",
     "settings",
     "demo",
+    "shadow",
 ]
 
 

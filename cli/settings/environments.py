@@ -67,6 +67,8 @@ class Settings:
     ecs_cluster: str | None = None
     ecs_service: str | None = None
     ecr_repository: str | None = None
+    # Live shadowing (issue 15): where the ECS service writes shadow pairs (file:///dir or s3://bucket/prefix)
+    shadow_sink: str | None = None
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags win over the file; a flag left unset (None) keeps the file's value."""
