@@ -116,8 +116,8 @@ class ShadowMirror:
 
         started = time.perf_counter()
         result = self.app(environ, capture)
-        request = _request_of(environ, body)
-        return _Tee(result, lambda answer: self._enqueue(request, seen, answer, started))
+        copied = environ.copy()  # read on the worker, not here
+        return _Tee(result, lambda answer: self._enqueue(copied, body, seen, answer, started))
 
     def _chosen(self, environ: dict[str, Any]) -> bool:
         s = self.settings
@@ -134,12 +134,12 @@ class ShadowMirror:
             return False
         return True
 
-    def _enqueue(self, request: dict[str, Any], seen: dict[str, Any], body: bytes, started: float) -> None:
+    def _enqueue(self, environ: dict[str, Any], body: bytes, seen: dict[str, Any], answer: bytes,
+                 started: float) -> None:
         took_ms = (time.perf_counter() - started) * 1000
-        status = seen.get("status", "")
-        primary = (int(status[:3]) if status[:3].isdigit() else None, seen.get("headers", []), body, took_ms)
         try:
-            self.queue.put_nowait((time.time(), request, primary))
+            self.queue.put_nowait((time.time(), environ, body, seen.get("status", ""), seen.get("headers", []),
+                                   answer, took_ms))
         except queue.Full:
             self.stats.add("dropped_queue_full")
             return
@@ -170,9 +170,12 @@ class ShadowMirror:
                 self.queue.task_done()
             self._flush_if_due()
 
-    def shadow(self, at: float, request: dict[str, Any], primary: tuple[Any, ...]) -> None:
+    def shadow(self, at: float, environ: dict[str, Any], body: bytes, status: str,
+               headers: list[tuple[str, str]], answer: bytes, took_ms: float) -> None:
         """Send P2, C1, C2 for one sampled request and add the record to the sink."""
-        answers = {"P1": record.answer(*primary)}
+        request = _request_of(environ, body)
+        code = int(status[:3]) if status[:3].isdigit() else None
+        answers = {"P1": record.answer(code, headers, answer, took_ms)}
         for tag, base in (("p2", self.settings.primary_url), ("c1", self.settings.target_url),
                           ("c2", self.settings.target_url)):
             answers[tag.upper()] = self._send(base, request, tag)
