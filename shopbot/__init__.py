@@ -17,11 +17,12 @@ if TYPE_CHECKING:
     from .config import Config
 
 TARGET_HEADER = "X-Shopbot-Target"
+SHADOW_HEADER = "X-Shopbot-Shadow"  # a signed copy sent by shopbot/shadow (see there)
 
 
 def create_app(config: Config | str | None = None) -> Flask:
     """Build the app for a config object, a config name, or APP_ENV/FLASK_ENV."""
-    from flask import Flask, Response
+    from flask import Flask, Response, request
 
     from .config import get_config
     from .errors import register_error_handlers
@@ -48,6 +49,13 @@ def create_app(config: Config | str | None = None) -> Flask:
     init_app(app, config)
 
     target = config.target
+
+    @app.before_request
+    def _admit_shadow_copies() -> None:
+        if SHADOW_HEADER in request.headers:  # rare: the guard is imported only then
+            from .shadow.guard import admit
+
+            admit()
 
     @app.after_request
     def _name_the_target(response: Response) -> Response:

@@ -30,6 +30,11 @@ class BadRequest(ShopbotError):
     code = "bad_request"
 
 
+class Forbidden(ShopbotError):
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(ShopbotError):
     status = 404
     code = "not_found"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from .config import Config, get_config
 
@@ -45,43 +45,43 @@ class Components:
                 if self._rate_limiter is None:
                     from .ratelimit import build_rate_limiter
 
-                    self._rate_limiter = build_rate_limiter(self._settings())
+                    self._rate_limiter = build_rate_limiter(self.settings())
         return self._rate_limiter
 
     @property
     def context(self) -> ContextStore:
         if self._secrets is not None and self._secrets.due():
-            self._settings()
+            self.settings()
         if self._context is None:
             with self._lock:
                 if self._context is None:
                     from .context import build_context_store
 
-                    self._context = build_context_store(self._settings())
+                    self._context = build_context_store(self.settings())
         return self._context
 
     @property
     def search(self) -> ProductSearch:
         if self._secrets is not None and self._secrets.due():
-            self._settings()
+            self.settings()
         if self._search is None:
             with self._lock:
                 if self._search is None:
                     from .search import build_search
 
-                    self._search = build_search(self._settings())
+                    self._search = build_search(self.settings())
         return self._search
 
     @property
     def bot(self) -> Bot:
         if self._secrets is not None and self._secrets.due():
-            self._settings()
+            self.settings()
         if self._bot is None:
             with self._lock:
                 if self._bot is None:
                     from .bot import build_bot
 
-                    self._bot = build_bot(self._settings(), self.search)
+                    self._bot = build_bot(self.settings(), self.search)
         return self._bot
 
     def build_all(self, warm: bool = False) -> None:
@@ -98,7 +98,7 @@ class Components:
         if self._secrets is not None:
             self._secrets.expire()
 
-    def _settings(self) -> Config:
+    def settings(self) -> Config:
         """The config, re-read whenever the secret (first loaded here) brings new values."""
         if self._secrets is not None and self._secrets.due():
             with self._lock:
@@ -138,3 +138,14 @@ def components() -> Components:
     """The current app's components (inside a request or app context)."""
     found: Components = current_app.extensions[EXTENSION_KEY]
     return found
+
+
+def context_store() -> ContextStore:
+    """The conversation store for this request: a signed shadow copy gets its own namespace."""
+    store = components().context
+    tag = g.get("shadow_tag")
+    if tag is None:
+        return store
+    from .shadow.guard import Namespaced
+
+    return Namespaced(store, tag)

@@ -11,3 +11,8 @@ import os
 from . import create_app
 
 app = create_app(os.environ.get("APP_ENV") or os.environ.get("FLASK_ENV") or "production")
+
+if os.environ.get("SHADOW_TARGET_URL"):  # live shadowing to the other target (shopbot/shadow)
+    from .shadow.mirror import install
+
+    install(app)

@@ -100,6 +100,6 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def _no_real_services(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never reach a real API, cluster or AWS account by accident."""
     for name in list(os.environ):
-        if name.startswith(("ANTHROPIC_", "ELASTICSEARCH_", "ES_", "REDIS_", "SECRETS_MANAGER")):
+        if name.startswith(("ANTHROPIC_", "ELASTICSEARCH_", "ES_", "REDIS_", "SECRETS_MANAGER", "SHADOW_")):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)

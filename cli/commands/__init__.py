@@ -45,6 +45,7 @@ COMMANDS: dict[str, Lazy] = {
     "invoke": Lazy(
         "invoke", "Run a registered management command inside the deployed Lambda (output and exit status come back)."
     ),
+    "shadow": Lazy("shadow", "Compare the two targets on live traffic (ECS shadows sampled requests to Lambda)."),
     "secrets": Lazy(
         "secrets", "Diff, sync, pull and roll back the service's Secrets Manager secret; check both targets read it."
     ),

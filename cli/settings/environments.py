@@ -136,6 +136,8 @@ class Settings:
     lambda_log_group: str | None = None      # default /aws/lambda/<lambda_function>
     ecs_log_group: str | None = None         # default: the service task definition's awslogs-group
     lambda_provisioned_concurrency: int = 0  # > 0: deploy waits for READY; cost prices it
+    # Live shadowing (issue 15): where the ECS service writes shadow pairs (file:///dir or s3://bucket/prefix)
+    shadow_sink: str | None = None
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Flags win over the file; a flag left unset (None) keeps the file's value."""

@@ -12,11 +12,11 @@ import time
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 
 from ..context import Turn
 from ..errors import BadRequest, DependencyUnavailable, NotFound
-from ..extensions import components
+from ..extensions import components, context_store
 from ..ratelimit import client_address
 
 bp = Blueprint("chat", __name__)
@@ -49,17 +49,18 @@ def chat() -> dict[str, Any]:
         raise BadRequest("'session_id' must be 8-64 letters, digits, '-' or '_'", code="bad_session_id")
 
     parts = components()
-    parts.rate_limiter.check(client_address(request.environ, parts.config))
+    if g.get("shadow_tag") is None:  # a signed shadow copy was already counted as the shopper's request
+        parts.rate_limiter.check(client_address(request.environ, parts.config))
     context_available = True
     try:
-        history = parts.context.history(session_id)
+        history = context_store().history(session_id)
     except DependencyUnavailable:
         history, context_available = [], False
     reply = parts.bot.reply(message, history, _deadline())
     if context_available:
         now = time.time()
         try:
-            parts.context.append(session_id, [Turn("user", message, now), Turn("assistant", reply.text, now)])
+            context_store().append(session_id, [Turn("user", message, now), Turn("assistant", reply.text, now)])
         except DependencyUnavailable:
             context_available = False
     return {
@@ -73,7 +74,7 @@ def chat() -> dict[str, Any]:
 @bp.get("/api/chat/<session_id>")
 def history(session_id: str) -> dict[str, Any]:
     _check_session_id(session_id)
-    turns = components().context.history(session_id)
+    turns = context_store().history(session_id)
     if not turns:
         raise NotFound(f"no conversation with session id {session_id}", code="unknown_session")
     return {"session_id": session_id, "turns": [turn.to_dict() for turn in turns]}
@@ -82,7 +83,7 @@ def history(session_id: str) -> dict[str, Any]:
 @bp.delete("/api/chat/<session_id>")
 def forget(session_id: str) -> dict[str, Any]:
     _check_session_id(session_id)
-    if not components().context.delete(session_id):
+    if not context_store().delete(session_id):
         raise NotFound(f"no conversation with session id {session_id}", code="unknown_session")
     return {"session_id": session_id, "deleted": True}
 

@@ -80,8 +80,8 @@ def _complete(words: str) -> list[str]:
 
 @pytest.mark.parametrize(("words", "expected"), [
     ("shopbot ", ["serve", "build", "parity-check", "cutover", "rollback", "status", "deploy", "demo", "cost", "logs",
-                  "invoke", "secrets", "settings"]),
-    ("shopbot s", ["serve", "status", "secrets", "settings"]),
+                  "invoke", "shadow", "secrets", "settings"]),
+    ("shopbot s", ["serve", "status", "shadow", "secrets", "settings"]),
     ("shopbot --env x d", ["deploy", "demo"]),
     ("shopbot build --t", ["--target"]),
     ("shopbot secrets ", ["diff", "sync", "pull", "rollback", "check"]),

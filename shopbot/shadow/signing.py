@@ -1,0 +1,71 @@
+"""The shadow header: HMAC-SHA256 over method, path, body hash, timestamp and copy tag.
+
+`v1;ts=<epoch s>;tag=<p2|c1|c2>;sig=<hex>`. A header that does not verify, is older (or
+newer) than `max_age` seconds, or was already seen within that window is refused: a
+client cannot forge one to reach the shadow namespace, and a captured one cannot be
+replayed on this instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections import OrderedDict
+
+TAGS = ("p2", "c1", "c2")
+MAX_SEEN = 100_000
+
+
+class ShadowRefused(Exception):
+    """The shadow header is missing its key, malformed, forged, stale or replayed."""
+
+
+def _message(method: str, path: str, body: bytes, ts: int, tag: str) -> bytes:
+    digest = hashlib.sha256(body).hexdigest()
+    return f"{method.upper()}\n{path}\n{digest}\n{ts}\n{tag}".encode()
+
+
+def sign(key: bytes, method: str, path: str, body: bytes, tag: str, now: float | None = None) -> str:
+    ts = int(time.time() if now is None else now)
+    sig = hmac.new(key, _message(method, path, body, ts, tag), hashlib.sha256).hexdigest()
+    return f"v1;ts={ts};tag={tag};sig={sig}"
+
+
+def parse(header: str) -> tuple[int, str, str]:
+    fields = header.split(";")
+    if len(fields) != 4 or fields[0] != "v1":
+        raise ShadowRefused("malformed shadow header")
+    values = dict(part.partition("=")[::2] for part in fields[1:])
+    ts, tag, sig = values.get("ts", ""), values.get("tag", ""), values.get("sig", "")
+    if not ts.isascii() or not ts.isdigit() or tag not in TAGS or len(sig) != 64:
+        raise ShadowRefused("malformed shadow header")
+    return int(ts), tag, sig
+
+
+class Verifier:
+    """Checks headers against one key; remembers signatures seen within `max_age`."""
+
+    def __init__(self, key: bytes, max_age: float = 60.0) -> None:
+        self.key = key
+        self.max_age = max_age
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def verify(self, header: str, method: str, path: str, body: bytes, now: float | None = None) -> str:
+        """The copy tag of a valid, fresh, unseen header; else `ShadowRefused`."""
+        now = time.time() if now is None else now
+        ts, tag, sig = parse(header)
+        if abs(now - ts) > self.max_age:
+            raise ShadowRefused("stale shadow header")
+        expected = hmac.new(self.key, _message(method, path, body, ts, tag), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, sig):
+            raise ShadowRefused("shadow header signature does not match")
+        with self._lock:
+            while self._seen and (next(iter(self._seen.values())) < now - self.max_age or len(self._seen) > MAX_SEEN):
+                self._seen.popitem(last=False)
+            if sig in self._seen:
+                raise ShadowRefused("shadow header replayed")
+            self._seen[sig] = now
+        return tag
