@@ -86,6 +86,12 @@ def parity_check(
                             thresholds=thresholds, min_requests=settings.parity_min_route_requests,
                             mask_names=settings.parity_mask_names,
                             on_start=started, on_progress=lambda done: progress.update(task, completed=done))
+    finish(report, gate_path)
+
+
+def finish(report: Report, gate_path: Path | None) -> None:
+    """Keep the gate's copy current, show the verdict, emit JSON; exit 1 unless parity holds."""
+    ui = get_ui()
     if gate_path is not None and gate_path.resolve() != report.files["json"].resolve():
         # `shopbot cutover` reads the environment's parity_report: keep it current as well
         gate_path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from ..aws import AwsClients
 from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings
@@ -63,6 +65,42 @@ def status(
         ui.table(f"last {since}: {result['processes']} process(es), {result['batches']} batch(es)",
                  ["counter", "total"], [(name, result["counters"][name]) for name in COUNTERS])
     ui.emit_json(result)
+
+
+@app.command("report")
+def report(
+    source: Annotated[str | None, typer.Option("--from", help="Pairs folder or s3://bucket/prefix "
+                                                              "(default: the `shadow_sink` setting).")] = None,
+    since: Annotated[str, typer.Option("--since", help="Pairs of the last 10m, 6h, 2d.")] = "6h",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Directory for the report files (default: "
+                                                "the folder of the environment's parity_report, else reports/).")]
+    = None,
+    budget_p95_ratio: Annotated[float, typer.Option(help="Fail if candidate p95 exceeds this x primary p95.")] = 1.5,
+    budget_min_ms: Annotated[float, typer.Option(help="...and is slower by more than this many ms.")] = 25.0,
+    env: EnvOption = None, json_out: JsonOption = False,
+) -> None:
+    """Decide parity from live pairs: the same reports as parity-check, usable by the cutover's gate."""
+    from ..parity.check import settings_thresholds
+    from ..parity.latency import Budget
+    from ..shadow.pairs import read_batches
+    from ..shadow.report import write_report
+    from .parity import finish
+
+    settings = command_settings(env, json_out)
+    ui = get_ui()
+    settings.require("alb_url", "api_url", *(() if source else ("shadow_sink",)))
+    where = str(source or settings.shadow_sink)
+    window = parse_since(since)
+    found = read_batches(where, AwsClients(settings) if where.startswith("s3://") else None, window)
+    gate_path = Path(settings.parity_report) if settings.parity_report else None
+    out = output or (gate_path.parent if gate_path else Path("reports"))
+    result = write_report(found, primary=str(settings.alb_url), candidate=str(settings.api_url), out_dir=out,
+                          budget=Budget(budget_p95_ratio, budget_min_ms), thresholds=settings_thresholds(settings),
+                          min_requests=settings.parity_min_route_requests,
+                          mask_names=tuple(settings.parity_mask_names))
+    ui.info(escape(f"parity from live traffic: {len(found.pairs)} pair(s), last {since}"
+                   + (f", {found.skipped} unreadable line(s) skipped" if found.skipped else "")))
+    finish(result, gate_path)
 
 
 def parse_since(text: str) -> float:

@@ -254,7 +254,7 @@ class Replay:
             await self.limiter.wait(2)
             await self.slots.take()
             p1, c1, p2, c2 = await asyncio.gather(*(self._in_slot(side, request, tag) for side, tag in SENDS))
-            self._record(request, {"p1": p1, "c1": c1, "p2": p2, "c2": c2})
+            self.record(request, {"p1": p1, "c1": c1, "p2": p2, "c2": c2})
 
     async def _in_slot(self, side: str, request: CorpusRequest, tag: str) -> Response:
         try:
@@ -321,7 +321,8 @@ class Replay:
         answer.truncated = answer.size > limit
         answer.sha256 = digest.hexdigest()
 
-    def _record(self, request: CorpusRequest, answers: dict[str, Response]) -> None:
+    def record(self, request: CorpusRequest, answers: dict[str, Response]) -> None:
+        """Compare one request's four answers into the route's statistics (replay and `shadow report` alike)."""
         state = self.result.route(request.route)
         if not state.requests:
             self._route_limits(state, request.rules)
