@@ -194,3 +194,28 @@ def test_visited_records_every_compared_body_field() -> None:
     visited: set[str] = set()
     compare(answer({"a": {"b": [{"c": 1}]}, "d": 2}), answer({"a": {"b": [{"c": 1}]}, "d": 2}), Rules(), visited)
     assert visited == {"$", "$.a", "$.a.b", "$.a.b[]", "$.a.b[].c", "$.d"}
+
+
+def test_capped_text_diff_says_how_many_lines_were_left_out() -> None:
+    a = "\n".join(f"line {i}" for i in range(30))
+    b = "\n".join(f"LINE {i}" for i in range(30))
+    [diff] = compare(answer(raw=a.encode()), answer(raw=b.encode()), Rules())
+    # 2 header lines + 1 hunk line + 30 removed + 30 added = 63 lines, 40 shown
+    assert diff.detail.splitlines()[-1] == "… diff capped (23 more lines)"
+
+
+def test_a_changed_item_in_an_equally_long_list_is_a_value_not_an_order() -> None:
+    diffs = compare(answer({"ids": [1, 3]}), answer({"ids": [1, 2]}), Rules())
+    assert [(d.key, d.kind, d.where) for d in diffs] == [("$.ids[]", "value", "$.ids[1]")]
+    [order] = compare(answer({"ids": [2, 1]}), answer({"ids": [1, 2]}), Rules())
+    assert (order.key, order.kind) == ("$.ids", "order")
+
+
+def test_one_truncated_side_is_compared_by_size_and_hash_and_both_hashes_shown() -> None:
+    big = Response(200, [], b"x" * 10, 5_000_000, "ab" * 32, truncated=True)
+    small = Response(200, [], b"x" * 10, 10, "cd" * 32)
+    [diff] = compare(big, small, Rules())
+    assert (diff.primary, diff.candidate) == (f"5000000 bytes, sha256 {'ab' * 8}", f"10 bytes, sha256 {'cd' * 8}")
+    assert diff.detail == "bodies larger than the diff cap: compared by size and hash only"
+    [reverse] = compare(small, big, Rules())
+    assert reverse.primary == f"10 bytes, sha256 {'cd' * 8}"

@@ -202,3 +202,71 @@ def test_exceeds_needs_both_thresholds() -> None:
     assert not exceeds(0.29, 0.2, limits)        # +0.09: under the absolute threshold
     assert not exceeds(0.7, 0.5, limits)         # +0.2 > 0.1 but not > 0.25 (half of 0.5)
     assert exceeds(0.76, 0.5, limits)
+
+
+def test_a_field_that_varies_within_a_side_only_is_listed_with_its_rates() -> None:
+    """The table shows noise even where the sides never differed, so a reader sees why later noise is forgiven."""
+    noise = RouteNoise()
+    for i in range(4):
+        observe(noise, price(10), price(10), price(10), price(10 + (i % 2) + 1))
+    assert noise.verdicts() == []
+    [row] = noise.field_report()
+    assert (row["field"], row["outcome"], row["within_primary"], row["within_candidate"], row["state"]) == (
+        "$.price", "no difference", 0.0, 1.0, "noisy")
+    assert row["hidden_rate_95"] == round(upper_bound(0, 4), 4)
+
+
+def test_a_request_with_a_failed_repetition_is_not_a_sample() -> None:
+    """C2 timed out: the cross difference still counts, but nothing was learnt about noise."""
+    noise = RouteNoise()
+    cross = compare(price(10), price(11), Rules())
+    noise.observe(cross, [], None, set(), "corpus.yaml:1")
+    noise.observe(cross, None, [], set(), "corpus.yaml:2")
+    [verdict] = noise.verdicts()
+    assert (noise.quads, verdict.finding.count, verdict.stats["samples"]) == (0, 2, 0)
+    assert verdict.outcome == "fail" and verdict.stats["decision"] == "not enough samples"
+
+
+def test_each_decision_is_named_in_the_stats() -> None:
+    noise = RouteNoise()
+    for _ in range(3):
+        observe(noise, price(10), price(10), price(11), price(11))
+    [verdict] = noise.verdicts()
+    assert verdict.stats["decision"] == "never varies within a side"
+    assert verdict.stats["hidden_rate_95"] == 0.0 or verdict.outcome == "fail"
+
+
+def test_upper_bound_with_one_sample() -> None:
+    assert 0.72 < upper_bound(0, 1) < 0.74      # one clean sample still hides up to ~73%
+    assert upper_bound(1, 1) == 1.0
+    assert upper_bound(3, 0) == 1.0 and upper_bound(0, -1) == 1.0
+
+
+def test_a_missing_header_on_a_stable_route_is_never_noise() -> None:
+    noise = RouteNoise()
+    cached = Response(200, [("Content-Type", "application/json"), ("Cache-Control", "no-store")], b"{}", 2)
+    bare = Response(200, [("Content-Type", "application/json")], b"{}", 2)
+    for _ in range(3):
+        observe(noise, cached, cached, bare, bare)
+    [verdict] = noise.verdicts()
+    assert (verdict.finding.key, verdict.finding.kind, verdict.outcome) == ("headers.cache-control", "missing", "fail")
+    assert (verdict.stats["within_primary"], verdict.stats["within_candidate"]) == (0.0, 0.0)
+    assert verdict.stats["decision"] == "never varies within a side"
+
+
+def test_a_field_that_comes_and_goes_within_a_side_counts_each_request_once() -> None:
+    noise = RouteNoise()
+    for _ in range(3):
+        observe(noise, body(promo="x"), body(), body(promo="x"), body())
+    assert noise.samples("$.promo").samples == 3
+    assert noise.field_report()[0]["within_primary"] == 1.0
+
+
+def test_nothing_can_hide_beyond_noise_that_varies_more_than_the_sides_differ() -> None:
+    noise = RouteNoise()
+    for i in range(10):
+        same = i % 2 == 0  # P1 and C1 agree on every other request; P1/P2 and C1/C2 always differ
+        observe(noise, price(i), price(i + 100), price(i if same else i + 50), price(i + 200))
+    [verdict] = noise.verdicts()
+    assert verdict.outcome == "noise" and verdict.stats["cross_rate"] == 0.5
+    assert verdict.stats["hidden_rate_95"] == 0.0
