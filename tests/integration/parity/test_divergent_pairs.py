@@ -62,7 +62,10 @@ def test_each_divergence_is_caught(divergent: str, tmp_path: Path, mode: str, ex
 
 
 def test_slower_candidate_breaches_the_latency_budget(divergent: str, tmp_path: Path) -> None:
-    outcome = check(divergent, tmp_path, "slow", "--budget-p95-ratio", "1.5")
+    corpus = tmp_path / "searches.yaml"   # 10 requests: 20 answers per side, enough for a p95
+    corpus.write_text("- {path: /api/products/search, query: {q: shoes}}\n" * 10 + "- {path: /health}\n" * 3)
+    outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate", f"{divergent}/m/slow",
+                        "--corpus", str(corpus), "--concurrency", "8", "--warmup", "2", "--budget-p95-ratio", "1.5")
     assert outcome.exit_code == 1, outcome.output
     route = outcome.route(SEARCH)
     assert "latency budget breached" in outcome.failures(SEARCH)
