@@ -219,3 +219,10 @@ def test_one_truncated_side_is_compared_by_size_and_hash_and_both_hashes_shown()
     assert diff.detail == "bodies larger than the diff cap: compared by size and hash only"
     [reverse] = compare(small, big, Rules())
     assert reverse.primary == f"10 bytes, sha256 {'cd' * 8}"
+
+
+def test_an_ignored_field_does_not_hide_the_fields_after_it() -> None:
+    diffs = compare(answer({"a": 1, "b": 1, "c": 1}), answer({"a": 2, "b": 1, "c": 2}), Rules(ignore=("$.a",)))
+    assert kinds(diffs) == {("$.c", "value")}
+    diffs = compare(answer({"a": 1, "c": 1}), answer({"c": 2, "a": 2, "z": 0}), Rules(ignore=("$.a",)))
+    assert kinds(diffs) == {("$.c", "value"), ("$.z", "extra")}

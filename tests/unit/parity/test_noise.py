@@ -270,3 +270,25 @@ def test_nothing_can_hide_beyond_noise_that_varies_more_than_the_sides_differ() 
     [verdict] = noise.verdicts()
     assert verdict.outcome == "noise" and verdict.stats["cross_rate"] == 0.5
     assert verdict.stats["hidden_rate_95"] == 0.0
+
+
+def test_report_has_one_row_per_field_and_kind_with_concrete_examples() -> None:
+    noise = RouteNoise()
+    for i in range(7):
+        left = body(a=1, b=1, items=[{"price": 1}, {"price": 2}])
+        right = body(a=2, b=1 if i else 2, items=[{"price": 1}, {"price": 3}])
+        observe(noise, left, left, right, right)
+    rows = noise.field_report()
+    assert [(r["field"], r["kind"]) for r in rows] == [("$.a", "value"), ("$.b", "value"), ("$.items[].price", "value")]
+    by_field = {r["field"]: r for r in rows}
+    assert by_field["$.b"]["cross_rate"] == 0.1429           # 1 of 7, to four places
+    [price] = [v for v in noise.verdicts() if v.finding.key == "$.items[].price"]
+    assert price.finding.examples[0]["where"] == "$.items[1].price"   # the concrete item, not the pattern
+
+
+def test_rates_of_a_field_that_varies_only_within_are_shown_to_four_places() -> None:
+    noise = RouteNoise()
+    for i in range(3):
+        observe(noise, price(10), price(10), price(10), price(11 if i == 0 else 10))
+    [row] = noise.field_report()
+    assert (row["within_primary"], row["within_candidate"]) == (0.0, 0.3333)
