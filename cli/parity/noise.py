@@ -130,6 +130,8 @@ class RouteNoise:
             for key in seen | {"status", "body"}:
                 self._field(key).samples += 1
             for side, diffs in (("primary", primary_self), ("candidate", candidate_self)):
+                if not diffs:
+                    continue
                 mine: dict[str, set[str]] = {}
                 for diff in diffs:
                     own.setdefault(diff.key, []).append(diff)
