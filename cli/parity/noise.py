@@ -206,7 +206,7 @@ class RouteNoise:
                  f"{_pct(rate_p)}, within candidate {_pct(rate_c)}")
 
         def verdict(outcome: str, reason: str) -> Verdict:
-            stats["decision"] = reason.split(":", 1)[0] if outcome != "transport" else "transport"
+            stats["decision"] = reason.partition(":")[0] if outcome != "transport" else "transport"
             return Verdict(finding, outcome, f"{where}: {reason}", stats)
 
         if finding.label == "transport":

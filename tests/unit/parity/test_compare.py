@@ -97,6 +97,34 @@ def test_truncated_bodies_compare_by_hash() -> None:
 def test_json_vs_non_json_body() -> None:
     found = kinds(compare(answer({"a": 1}), answer(raw=b"oops"), Rules()))
     assert found == {("body", "type"), ("headers.content-type", "value")}
+    [body] = [d for d in compare(answer({"a": 1}), answer(raw=b"oops"), Rules()) if d.key == "body"]
+    assert (body.primary, body.candidate, body.formats) == ("JSON", "text", ("json", "text"))
+    [reverse] = [d for d in compare(answer(raw=b"\xff\xfe"), answer({"a": 1}), Rules()) if d.key == "body"]
+    assert (reverse.primary, reverse.candidate) == ("binary", "JSON")
+
+
+def test_json_served_as_text_is_still_compared_by_structure() -> None:
+    diffs = compare(answer(raw=b'  {"a": 1, "b": [1]}'), answer(raw=b'{"a": 2, "b": [1]}'), Rules())
+    assert [(d.key, d.kind) for d in diffs] == [("$.a", "value")]
+    assert kinds(compare(answer(raw=b"[1, 2]"), answer(raw=b"[1, 3]"), Rules())) == {("$[]", "value")}
+
+
+def test_equal_statuses_above_256_are_alike() -> None:
+    """Two 500s built separately are equal even though they are distinct int objects."""
+    assert compare(answer({}, status=int("500")), answer({}, status=int("500")), Rules()) == []
+    [diff] = compare(answer({}, status=int("500")), answer({}, status=int("503")), Rules())
+    assert (diff.kind, diff.primary, diff.candidate) == ("status", "500", "503")
+
+
+def test_text_diff_shows_one_line_of_context() -> None:
+    [diff] = compare(answer(raw=b"one\ntwo\nthree\nfour"), answer(raw=b"one\nTWO\nthree\nfour"), Rules())
+    assert diff.detail == "--- primary\n+++ candidate\n@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three"
+
+
+def test_an_ignored_header_does_not_hide_the_headers_after_it() -> None:
+    left = answer({}, headers=[("A-First", "1"), ("Cache-Control", "no-store")])
+    right = answer({}, headers=[("A-First", "2"), ("Cache-Control", "max-age=9")])
+    assert kinds(compare(left, right, Rules(ignore=("headers.a-first",)))) == {("headers.cache-control", "value")}
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -104,6 +132,9 @@ def test_json_vs_non_json_body() -> None:
     (1795604002.25, "epoch-s"), (1795604002250, "epoch-ms"), ("1795604002.250000", "numeric-string"),
     ("6f1c2a4e-5b7d-4c3e-9a8b-0123456789ab", "uuid"), (42, "int"), (4.5, "float"),
     ("Wed, 25 Nov 2026 10:00:00 GMT", "http-date"), ("hello", "text"), (None, "null"), (True, "bool"),
+    # the edges of the epoch ranges (seconds 2001-2286, milliseconds likewise)
+    (10**9, "epoch-s"), (10**10 - 1, "epoch-s"), (10**10, "int"), (10**12, "epoch-ms"), (10**13 - 1, "epoch-ms"),
+    (10**13, "int"), (10**9 - 1, "int"), ("2026-11-25", "date"), ("0123456789abcdef", "hex"), ([1], "array"),
 ])
 def test_value_formats(value: object, expected: str) -> None:
     assert value_format(value) == expected

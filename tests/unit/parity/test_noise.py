@@ -292,3 +292,16 @@ def test_rates_of_a_field_that_varies_only_within_are_shown_to_four_places() -> 
         observe(noise, price(10), price(10), price(10), price(11 if i == 0 else 10))
     [row] = noise.field_report()
     assert (row["within_primary"], row["within_candidate"]) == (0.0, 0.3333)
+
+
+def test_a_candidate_that_drops_a_header_now_and_then_is_named_as_the_noisier_side() -> None:
+    noise = RouteNoise()
+    full = Response(200, [("Content-Type", "application/json"), ("Cache-Control", "no-store")], b"{}", 2)
+    bare = Response(200, [("Content-Type", "application/json")], b"{}", 2)
+    for i in range(8):
+        # half the requests: C1 lost the header (a cross difference); the other half: C2 lost it (within)
+        observe(noise, full, full, bare if i % 2 else full, full if i % 2 else bare)
+    [verdict] = noise.verdicts()
+    assert (verdict.finding.kind, verdict.stats["within_primary"], verdict.stats["within_candidate"]) == (
+        "missing", 0.0, 0.5)
+    assert verdict.outcome == "fail" and verdict.stats["decision"] == "varies more within the candidate"
