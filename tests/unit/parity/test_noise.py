@@ -305,3 +305,21 @@ def test_a_candidate_that_drops_a_header_now_and_then_is_named_as_the_noisier_si
     assert (verdict.finding.kind, verdict.stats["within_primary"], verdict.stats["within_candidate"]) == (
         "missing", 0.0, 0.5)
     assert verdict.outcome == "fail" and verdict.stats["decision"] == "varies more within the candidate"
+
+
+def test_a_list_that_differs_in_many_items_does_not_hide_the_fields_after_it() -> None:
+    noise = RouteNoise()
+    for _ in range(3):
+        left = {"items": [1, 2, 3], "z": 1}
+        right = {"items": [4, 5, 6], "z": 2}
+        observe(noise, body(**left), body(**left), body(**right), body(**right))
+    counts = {v.finding.key: v.finding.count for v in noise.verdicts()}
+    assert counts == {"$.items[]": 3, "$.z": 3}
+
+
+def test_within_side_rates_of_a_finding_are_shown_to_four_places() -> None:
+    noise = RouteNoise()
+    for i in range(3):
+        observe(noise, price(10), price(10), price(11), price(12 if i == 0 else 11))
+    [verdict] = noise.verdicts()
+    assert (verdict.stats["within_primary"], verdict.stats["within_candidate"]) == (0.0, 0.3333)
