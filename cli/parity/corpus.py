@@ -216,7 +216,7 @@ def _read_document(path: Path, data: Any) -> Iterator[CorpusRequest]:
             raise CorpusError(f"{path}:1: `rules` must map 'METHOD /route' to {{ignore, shape_only}}")
     else:
         raise CorpusError(f"{path}:1: expected a list of requests or a mapping with a `requests:` list")
-    shared = tuple((str(key), _rules(value, f"{path}:1: rules[{key}]")) for key, value in route_rules.items())
+    shared = tuple((str(key), _rules(value, f"{path}:1: rules[{str(key)!r}]")) for key, value in route_rules.items())
     for index, item in enumerate(items):
         where = f"{path}:{lines[index] if index < len(lines) else 1}"
         yield replace(_from_mapping(item, where), route_rules=shared)

@@ -4,7 +4,8 @@ Warm-up answers are kept out, and so are cold starts that slip through: early an
 route far slower than its median (a new Lambda environment, or a component initialised lazily
 on first use) are counted and shown apart, not averaged in. A ratio of two sub-millisecond numbers says
 nothing, so the budget fails only when the ratio is exceeded *and* the candidate's p95 is
-slower by more than `min_ms` in absolute terms, and only with enough samples to mean anything.
+slower by more than `min_ms` in absolute terms, and only with enough samples for a p95 to mean
+anything (MIN_P95_SAMPLES per side); with fewer the route says so instead of deciding on one answer.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dataclasses import dataclass, field
 HISTOGRAM_BINS = 24
 COLD_FACTOR = 4.0        # a cold answer is this many times the route's median...
 COLD_MIN_EXTRA_MS = 100  # ...and this much slower in absolute terms...
-MIN_BUDGET_SAMPLES = 5   # per side; fewer and one cold request decides the ratio
 MIN_P95_SAMPLES = 20     # per side; fewer and the nearest-rank p95 is simply the slowest answer
 
 
@@ -73,40 +73,31 @@ class Budget:
                candidate: dict[str, float] | None) -> tuple[float | None, str | None, str | None]:
         """(p95 ratio, breach reason or None, note or None).
 
-        With fewer than MIN_P95_SAMPLES answers per side the p95 is the slowest answer, so one
-        scheduling hiccup would decide it: the budget is then applied to the medians, and a p95 over
-        budget with a median within it is reported as a note, not a breach.
+        With fewer than MIN_P95_SAMPLES answers per side the nearest-rank p95 is the slowest answer,
+        so one scheduling hiccup on a busy machine would decide it: the budget is then not decided,
+        and the note says so with both medians (and whether they are over budget), never silently.
         """
         if not primary or not candidate:
             return None, None, None
         ratio = round(candidate["p95"] / primary["p95"], 3) if primary["p95"] > 0 else None
         fewest = int(min(primary["count"], candidate["count"]))
-        if fewest < MIN_BUDGET_SAMPLES:
-            return ratio, None, (f"latency budget not checked: {fewest} sample(s) per side, "
-                                 f"{MIN_BUDGET_SAMPLES} needed")
-        p95_over = self._over(primary["p95"], candidate["p95"])
         if fewest >= MIN_P95_SAMPLES:
-            if p95_over:
-                return ratio, self._breach("p95", primary["p95"], candidate["p95"]), None
+            if self._over(primary["p95"], candidate["p95"]):
+                return ratio, self._breach(primary["p95"], candidate["p95"]), None
             return ratio, None, None
-        if self._over(primary["p50"], candidate["p50"]):
-            return ratio, self._breach("p50", primary["p50"], candidate["p50"]) + (
-                f" (p50 used: {fewest} samples per side are too few for a p95)"), None
-        if p95_over:
-            return ratio, None, (f"latency: candidate p95 {candidate['p95']:.1f} ms vs primary {primary['p95']:.1f} ms "
-                                 f"is over budget, but with {fewest} samples per side the p95 is the slowest "
-                                 f"answer ({MIN_P95_SAMPLES} needed) and the medians are within budget: not a "
-                                 "breach by itself")
-        return ratio, None, None
+        medians = "over budget" if self._over(primary["p50"], candidate["p50"]) else "within budget"
+        return ratio, None, (f"latency budget not decided: {fewest} sample(s) per side, {MIN_P95_SAMPLES} needed "
+                             f"for a p95 (medians: primary {primary['p50']:.1f} ms, candidate "
+                             f"{candidate['p50']:.1f} ms, {medians}); replay more requests of this route")
 
     def _over(self, primary: float, candidate: float) -> bool:
         ratio = candidate / primary if primary > 0 else math.inf
         return ratio > self.p95_ratio and candidate - primary > self.min_ms
 
-    def _breach(self, name: str, primary: float, candidate: float) -> str:
+    def _breach(self, primary: float, candidate: float) -> str:
         ratio = candidate / primary if primary > 0 else math.inf
-        return (f"latency budget breached: candidate {name} {candidate:.1f} ms is {ratio:.2f}x "
-                f"primary {name} {primary:.1f} ms (budget {self.p95_ratio}x, "
+        return (f"latency budget breached: candidate p95 {candidate:.1f} ms is {ratio:.2f}x "
+                f"primary p95 {primary:.1f} ms (budget {self.p95_ratio}x, "
                 f"+{candidate - primary:.1f} ms > {self.min_ms:g} ms)")
 
 

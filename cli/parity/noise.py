@@ -130,6 +130,8 @@ class RouteNoise:
             for key in seen | {"status", "body"}:
                 self._field(key).samples += 1
             for side, diffs in (("primary", primary_self), ("candidate", candidate_self)):
+                if not diffs:
+                    continue
                 mine: dict[str, set[str]] = {}
                 for diff in diffs:
                     own.setdefault(diff.key, []).append(diff)
@@ -204,7 +206,7 @@ class RouteNoise:
                  f"{_pct(rate_p)}, within candidate {_pct(rate_c)}")
 
         def verdict(outcome: str, reason: str) -> Verdict:
-            stats["decision"] = reason.split(":", 1)[0] if outcome != "transport" else "transport"
+            stats["decision"] = reason.partition(":")[0] if outcome != "transport" else "transport"
             return Verdict(finding, outcome, f"{where}: {reason}", stats)
 
         if finding.label == "transport":
@@ -239,16 +241,13 @@ class RouteNoise:
             noise = self.samples(key)
             n = noise.samples
             state = "not enough samples" if n < self.thresholds.min_samples else "noisy" if noise.noisy else "stable"
-            row: dict[str, object] = {
-                "field": key, "samples": n, "varied": noise.noisy, "state": state,
-                "within_primary": round(noise.primary / n, 4) if n else 0.0,
-                "within_candidate": round(noise.candidate / n, 4) if n else 0.0,
-                "thresholds": self.thresholds.as_dict(),
-            }
+            row: dict[str, object] = {"field": key, "samples": n, "varied": noise.noisy, "state": state,
+                                      "thresholds": self.thresholds.as_dict()}
             kinds = [v for (k, _), v in sorted(decided.items()) if k == key]
-            if not kinds:
-                row.update(kind="", cross_rate=0.0, outcome="no difference", reason="never differed across sides",
-                           hidden_rate_95=round(upper_bound(0, n), 4))
+            if not kinds:  # varied within a side, never across: it has samples (a variation is one)
+                row.update(kind="", cross_rate=0.0, within_primary=round(noise.primary / n, 4),
+                           within_candidate=round(noise.candidate / n, 4), outcome="no difference",
+                           reason="never differed across sides", hidden_rate_95=round(upper_bound(0, n), 4))
                 report.append(row)
             for decision in kinds:
                 report.append({**row, **decision.stats, "kind": decision.finding.kind, "outcome": decision.outcome,

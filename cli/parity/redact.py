@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from urllib.parse import unquote_plus
 
 from ..secrets.masking import mask
 from .compare import Diff
@@ -24,6 +25,7 @@ SENSITIVE = frozenset({
     "cookie", "set_cookie", "x_api_key", "code", "private_key", "credentials", "session", "sessionid",
 })
 # ...and any name ending like one of these (`x_shop_token`, `db_password`, `webhook_secret`).
+MAX_CACHED = 4096        # names and keys remembered per run (bounded: a hostile corpus cannot grow it)
 SUFFIXES = ("token", "password", "secret", "api_key", "apikey", "signature", "credential", "credentials")
 
 
@@ -37,15 +39,23 @@ class Redactor:
         # name=value, name: value, "name": "value" - in query strings, text bodies and JSON snippets
         self._inline = re.compile(
             rf"""(?i)((?:[\w-]*?)(?:{alternatives})["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s&;,"'}}\]]+)""")
+        self._words = re.compile(rf"(?i){alternatives}")   # cheap first look: most values name no secret
+        self._names: dict[str, bool] = {}                   # per name and per field key: a route has few
+        self._keys: dict[str, bool] = {}
 
     def sensitive(self, name: str) -> bool:
-        normal = _normal(name)
-        return normal in self.names or normal.endswith(SUFFIXES) or (
-            normal.startswith("x_") and normal.endswith("_token"))
+        known = self._names.get(name)
+        if known is None:
+            normal = _normal(name)
+            known = normal in self.names or normal.endswith(SUFFIXES) or (
+                normal.startswith("x_") and normal.endswith("_token"))
+            if len(self._names) < MAX_CACHED:
+                self._names[name] = known
+        return known
 
     def text(self, value: str) -> str:
         """Mask every `name=value` / `"name": value` whose name is sensitive inside free text."""
-        if not value or ("=" not in value and ":" not in value):
+        if not value or ("=" not in value and ":" not in value) or not self._words.search(value):
             return value
         return self._inline.sub(self._masked_pair, value)
 
@@ -80,10 +90,14 @@ class Redactor:
         return replace(diff, primary=primary, candidate=candidate, detail=detail)
 
     def _field_sensitive(self, key: str) -> bool:
-        if key == "headers.set-cookie":
-            return False  # cookies are shown as `name=…` plus attributes: values never appear
-        last = key.removeprefix("headers.").rsplit(".", 1)[-1].removesuffix("[]")
-        return self.sensitive(last)
+        known = self._keys.get(key)
+        if known is None:
+            last = key.removeprefix("headers.").rsplit(".", 1)[-1].removesuffix("[]")
+            # cookies are shown as `name=…` plus attributes: their values never appear
+            known = key != "headers.set-cookie" and self.sensitive(last)
+            if len(self._keys) < MAX_CACHED:
+                self._keys[key] = known
+        return known
 
 
 def _normal(name: str) -> str:
@@ -91,9 +105,7 @@ def _normal(name: str) -> str:
 
 
 def _unquote(name: str) -> str:
-    from urllib.parse import unquote_plus
-
-    return unquote_plus(name)
+    return unquote_plus(name) if "%" in name or "+" in name else name
 
 
 def _mask_shown(value: str) -> str:

@@ -62,7 +62,10 @@ def test_each_divergence_is_caught(divergent: str, tmp_path: Path, mode: str, ex
 
 
 def test_slower_candidate_breaches_the_latency_budget(divergent: str, tmp_path: Path) -> None:
-    outcome = check(divergent, tmp_path, "slow", "--budget-p95-ratio", "1.5")
+    corpus = tmp_path / "searches.yaml"   # 10 requests: 20 answers per side, enough for a p95
+    corpus.write_text("- {path: /api/products/search, query: {q: shoes}}\n" * 10 + "- {path: /health}\n" * 3)
+    outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate", f"{divergent}/m/slow",
+                        "--corpus", str(corpus), "--concurrency", "8", "--warmup", "2", "--budget-p95-ratio", "1.5")
     assert outcome.exit_code == 1, outcome.output
     route = outcome.route(SEARCH)
     assert "latency budget breached" in outcome.failures(SEARCH)
@@ -178,3 +181,33 @@ def test_markup_in_answers_and_paths_is_printed_not_interpreted(divergent: str, 
     assert outcome.exit_code == 1, outcome.output
     assert "MarkupError" not in outcome.output and "Traceback" not in outcome.output
     assert "[/bold] closed" in outcome.output and "[red]open" in outcome.output
+
+
+ALB_LINE = ('http 2026-11-25T10:00:00.000000Z app/shop/1 10.0.0.1:5000 10.0.1.1:8080 0.001 0.002 0.000 200 200 '
+            '34 366 "{method} http://shop.example.com:80{path} HTTP/1.1" "curl/8.0" - - '
+            'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/t/1 "Root=1-6" "-" "-" 0 '
+            '2026-11-25T10:00:00.000000Z "{actions}" "-" "-" "10.0.1.1:8080" "200" "-" "-"\n')
+
+
+def test_alb_log_mutations_without_bodies_are_not_compared_unless_a_body_is_lent(divergent: str,
+                                                                                 tmp_path: Path) -> None:
+    log = tmp_path / "alb.log"
+    log.write_text(ALB_LINE.format(method="GET", path="/health", actions="forward") * 3
+                   + ALB_LINE.format(method="POST", path="/api/chat", actions="forward")
+                   + ALB_LINE.format(method="GET", path="/", actions="redirect"))
+    outcome = run_check(tmp_path / "out", "--primary", f"{divergent}/m/base", "--candidate", f"{divergent}/m/base",
+                        "--corpus", str(log), "--allow-mutations")
+    assert outcome.exit_code == 0, outcome.output
+    said = " ".join(outcome.output.split())
+    assert "1 mutating request(s) without bodies: not compared" in said
+    assert "1 corpus entry skipped: answered by the ALB itself (redirect)" in said
+    assert outcome.report is not None and outcome.report["not_compared"] == {"mutating_without_body": 1}
+    assert outcome.report["corpus_skipped"]["by_reason"] == {"answered by the ALB itself (redirect)": 1}
+    assert outcome.route("POST /api/chat")["verdict"] == "not_covered"
+
+    bodies = tmp_path / "bodies.yaml"
+    bodies.write_text("- {method: POST, path: /api/chat, json: {message: hi}, safe: true}\n")
+    outcome = run_check(tmp_path / "out2", "--primary", f"{divergent}/m/base", "--candidate",
+                        f"{divergent}/m/base", "--corpus", str(log), "--corpus", str(bodies), "--allow-mutations")
+    assert outcome.report is not None and outcome.report["not_compared"] == {"mutating_without_body": 0}
+    assert outcome.route("POST /api/chat")["requests"] == 2   # the logged POST, with the lent body, and the YAML one

@@ -97,6 +97,34 @@ def test_truncated_bodies_compare_by_hash() -> None:
 def test_json_vs_non_json_body() -> None:
     found = kinds(compare(answer({"a": 1}), answer(raw=b"oops"), Rules()))
     assert found == {("body", "type"), ("headers.content-type", "value")}
+    [body] = [d for d in compare(answer({"a": 1}), answer(raw=b"oops"), Rules()) if d.key == "body"]
+    assert (body.primary, body.candidate, body.formats) == ("JSON", "text", ("json", "text"))
+    [reverse] = [d for d in compare(answer(raw=b"\xff\xfe"), answer({"a": 1}), Rules()) if d.key == "body"]
+    assert (reverse.primary, reverse.candidate) == ("binary", "JSON")
+
+
+def test_json_served_as_text_is_still_compared_by_structure() -> None:
+    diffs = compare(answer(raw=b'  {"a": 1, "b": [1]}'), answer(raw=b'{"a": 2, "b": [1]}'), Rules())
+    assert [(d.key, d.kind) for d in diffs] == [("$.a", "value")]
+    assert kinds(compare(answer(raw=b"[1, 2]"), answer(raw=b"[1, 3]"), Rules())) == {("$[]", "value")}
+
+
+def test_equal_statuses_above_256_are_alike() -> None:
+    """Two 500s built separately are equal even though they are distinct int objects."""
+    assert compare(answer({}, status=int("500")), answer({}, status=int("500")), Rules()) == []
+    [diff] = compare(answer({}, status=int("500")), answer({}, status=int("503")), Rules())
+    assert (diff.kind, diff.primary, diff.candidate) == ("status", "500", "503")
+
+
+def test_text_diff_shows_one_line_of_context() -> None:
+    [diff] = compare(answer(raw=b"one\ntwo\nthree\nfour"), answer(raw=b"one\nTWO\nthree\nfour"), Rules())
+    assert diff.detail == "--- primary\n+++ candidate\n@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three"
+
+
+def test_an_ignored_header_does_not_hide_the_headers_after_it() -> None:
+    left = answer({}, headers=[("A-First", "1"), ("Cache-Control", "no-store")])
+    right = answer({}, headers=[("A-First", "2"), ("Cache-Control", "max-age=9")])
+    assert kinds(compare(left, right, Rules(ignore=("headers.a-first",)))) == {("headers.cache-control", "value")}
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -104,6 +132,9 @@ def test_json_vs_non_json_body() -> None:
     (1795604002.25, "epoch-s"), (1795604002250, "epoch-ms"), ("1795604002.250000", "numeric-string"),
     ("6f1c2a4e-5b7d-4c3e-9a8b-0123456789ab", "uuid"), (42, "int"), (4.5, "float"),
     ("Wed, 25 Nov 2026 10:00:00 GMT", "http-date"), ("hello", "text"), (None, "null"), (True, "bool"),
+    # the edges of the epoch ranges (seconds 2001-2286, milliseconds likewise)
+    (10**9, "epoch-s"), (10**10 - 1, "epoch-s"), (10**10, "int"), (10**12, "epoch-ms"), (10**13 - 1, "epoch-ms"),
+    (10**13, "int"), (10**9 - 1, "int"), ("2026-11-25", "date"), ("0123456789abcdef", "hex"), ([1], "array"),
 ])
 def test_value_formats(value: object, expected: str) -> None:
     assert value_format(value) == expected
@@ -194,3 +225,35 @@ def test_visited_records_every_compared_body_field() -> None:
     visited: set[str] = set()
     compare(answer({"a": {"b": [{"c": 1}]}, "d": 2}), answer({"a": {"b": [{"c": 1}]}, "d": 2}), Rules(), visited)
     assert visited == {"$", "$.a", "$.a.b", "$.a.b[]", "$.a.b[].c", "$.d"}
+
+
+def test_capped_text_diff_says_how_many_lines_were_left_out() -> None:
+    a = "\n".join(f"line {i}" for i in range(30))
+    b = "\n".join(f"LINE {i}" for i in range(30))
+    [diff] = compare(answer(raw=a.encode()), answer(raw=b.encode()), Rules())
+    # 2 header lines + 1 hunk line + 30 removed + 30 added = 63 lines, 40 shown
+    assert diff.detail.splitlines()[-1] == "… diff capped (23 more lines)"
+
+
+def test_a_changed_item_in_an_equally_long_list_is_a_value_not_an_order() -> None:
+    diffs = compare(answer({"ids": [1, 3]}), answer({"ids": [1, 2]}), Rules())
+    assert [(d.key, d.kind, d.where) for d in diffs] == [("$.ids[]", "value", "$.ids[1]")]
+    [order] = compare(answer({"ids": [2, 1]}), answer({"ids": [1, 2]}), Rules())
+    assert (order.key, order.kind) == ("$.ids", "order")
+
+
+def test_one_truncated_side_is_compared_by_size_and_hash_and_both_hashes_shown() -> None:
+    big = Response(200, [], b"x" * 10, 5_000_000, "ab" * 32, truncated=True)
+    small = Response(200, [], b"x" * 10, 10, "cd" * 32)
+    [diff] = compare(big, small, Rules())
+    assert (diff.primary, diff.candidate) == (f"5000000 bytes, sha256 {'ab' * 8}", f"10 bytes, sha256 {'cd' * 8}")
+    assert diff.detail == "bodies larger than the diff cap: compared by size and hash only"
+    [reverse] = compare(small, big, Rules())
+    assert reverse.primary == f"10 bytes, sha256 {'cd' * 8}"
+
+
+def test_an_ignored_field_does_not_hide_the_fields_after_it() -> None:
+    diffs = compare(answer({"a": 1, "b": 1, "c": 1}), answer({"a": 2, "b": 1, "c": 2}), Rules(ignore=("$.a",)))
+    assert kinds(diffs) == {("$.c", "value")}
+    diffs = compare(answer({"a": 1, "c": 1}), answer({"c": 2, "a": 2, "z": 0}), Rules(ignore=("$.a",)))
+    assert kinds(diffs) == {("$.c", "value"), ("$.z", "extra")}

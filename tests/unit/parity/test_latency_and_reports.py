@@ -41,11 +41,12 @@ def test_cold_starts_are_set_apart() -> None:
 
 def test_budget_needs_ratio_absolute_gap_and_samples() -> None:
     budget = Budget(p95_ratio=1.5, min_ms=25)
-    fast = samples(*[10.0] * 10).summary()
-    slow = samples(*[200.0] * 10).summary()
+    fast = samples(*[10.0] * 20).summary()
+    slow = samples(*[200.0] * 20).summary()
     ratio, breach = budget.check(fast, slow)
     assert ratio == 20 and breach is not None and "20.00x" in breach
-    assert budget.check(fast, samples(*[30.0] * 10).summary())[1] is None        # 3x but only +20 ms
+    assert budget.check(fast, samples(*[30.0] * 20).summary())[1] is None        # 3x but only +20 ms
+    assert budget.check(fast, samples(*[14.0] * 20).summary())[1] is None        # +4 ms, 1.4x
     assert budget.check(samples(10, 10).summary(), samples(200, 200).summary())[1] is None  # 2 samples
 
 
@@ -133,23 +134,22 @@ def test_saved_smoke_corpus_reads_back_the_same(tmp_path: Path) -> None:
         (r.method, r.target, r.body, r.safe, r.rules, r.session_id) for r in generated]
 
 
-def test_few_samples_judge_latency_by_the_median_and_say_why() -> None:
-    """The demo's flake: 6 answers per side, one slow candidate answer made p95 37.6 ms vs 8.9 ms."""
+def test_too_few_samples_for_a_p95_is_reported_not_a_breach() -> None:
+    """The demo's flake: 6 answers per side on a loaded 2-core box, one slow candidate answer (37.6 ms vs 8.9 ms)."""
     budget = Budget(p95_ratio=1.5, min_ms=25)
     primary = samples(8.0, 8.2, 8.5, 8.9, 8.1, 8.3).summary()
     one_hiccup = samples(8.4, 8.6, 8.8, 9.0, 8.7, 37.6).summary()
     ratio, breach, note = budget.assess(primary, one_hiccup)
     assert breach is None and ratio is not None and ratio > 4
-    assert note is not None and "with 6 samples per side the p95 is the slowest answer (20 needed)" in note
-    # a candidate slow on every answer is still a breach with few samples (its median is slow too)
-    ratio, breach, note = budget.assess(primary, samples(*[160.0] * 6).summary())
-    assert breach is not None and "candidate p50 160.0 ms" in breach and "too few for a p95" in breach
-    # with 20+ samples per side the p95 decides, as before
+    assert note == ("latency budget not decided: 6 sample(s) per side, 20 needed for a p95 (medians: primary "
+                    "8.2 ms, candidate 8.7 ms, within budget); replay more requests of this route")
+    # a candidate slow on every answer is not hidden: the note says its median is over budget
+    _, breach, note = budget.assess(primary, samples(*[160.0] * 19).summary())
+    assert breach is None and note is not None and "candidate 160.0 ms, over budget" in note
+    # with 20 samples per side the p95 decides, as before
     many_p = samples(*[8.0] * 19, 9.0).summary()
-    many_c = samples(*[8.0] * 18, 60.0, 70.0).summary()
-    assert budget.check(many_p, many_c)[1] is not None
-    assert budget.assess(samples(*[8.0] * 4).summary(), samples(*[90.0] * 4).summary())[2] == (
-        "latency budget not checked: 4 sample(s) per side, 5 needed")
+    assert budget.assess(many_p, samples(*[8.0] * 18, 60.0, 70.0).summary())[1] is not None
+    assert budget.assess(many_p, samples(*[8.0] * 19, 70.0).summary())[1] is None  # 1 in 20 is not the p95
 
 
 def test_route_with_too_few_requests_is_inconclusive_and_fails_the_gate() -> None:

@@ -202,3 +202,124 @@ def test_exceeds_needs_both_thresholds() -> None:
     assert not exceeds(0.29, 0.2, limits)        # +0.09: under the absolute threshold
     assert not exceeds(0.7, 0.5, limits)         # +0.2 > 0.1 but not > 0.25 (half of 0.5)
     assert exceeds(0.76, 0.5, limits)
+
+
+def test_a_field_that_varies_within_a_side_only_is_listed_with_its_rates() -> None:
+    """The table shows noise even where the sides never differed, so a reader sees why later noise is forgiven."""
+    noise = RouteNoise()
+    for i in range(4):
+        observe(noise, price(10), price(10), price(10), price(10 + (i % 2) + 1))
+    assert noise.verdicts() == []
+    [row] = noise.field_report()
+    assert (row["field"], row["outcome"], row["within_primary"], row["within_candidate"], row["state"]) == (
+        "$.price", "no difference", 0.0, 1.0, "noisy")
+    assert row["hidden_rate_95"] == round(upper_bound(0, 4), 4)
+
+
+def test_a_request_with_a_failed_repetition_is_not_a_sample() -> None:
+    """C2 timed out: the cross difference still counts, but nothing was learnt about noise."""
+    noise = RouteNoise()
+    cross = compare(price(10), price(11), Rules())
+    noise.observe(cross, [], None, set(), "corpus.yaml:1")
+    noise.observe(cross, None, [], set(), "corpus.yaml:2")
+    [verdict] = noise.verdicts()
+    assert (noise.quads, verdict.finding.count, verdict.stats["samples"]) == (0, 2, 0)
+    assert verdict.outcome == "fail" and verdict.stats["decision"] == "not enough samples"
+
+
+def test_each_decision_is_named_in_the_stats() -> None:
+    noise = RouteNoise()
+    for _ in range(3):
+        observe(noise, price(10), price(10), price(11), price(11))
+    [verdict] = noise.verdicts()
+    assert verdict.stats["decision"] == "never varies within a side"
+    assert verdict.stats["hidden_rate_95"] == 0.0 or verdict.outcome == "fail"
+
+
+def test_upper_bound_with_one_sample() -> None:
+    assert 0.72 < upper_bound(0, 1) < 0.74      # one clean sample still hides up to ~73%
+    assert upper_bound(1, 1) == 1.0
+    assert upper_bound(3, 0) == 1.0 and upper_bound(0, -1) == 1.0
+
+
+def test_a_missing_header_on_a_stable_route_is_never_noise() -> None:
+    noise = RouteNoise()
+    cached = Response(200, [("Content-Type", "application/json"), ("Cache-Control", "no-store")], b"{}", 2)
+    bare = Response(200, [("Content-Type", "application/json")], b"{}", 2)
+    for _ in range(3):
+        observe(noise, cached, cached, bare, bare)
+    [verdict] = noise.verdicts()
+    assert (verdict.finding.key, verdict.finding.kind, verdict.outcome) == ("headers.cache-control", "missing", "fail")
+    assert (verdict.stats["within_primary"], verdict.stats["within_candidate"]) == (0.0, 0.0)
+    assert verdict.stats["decision"] == "never varies within a side"
+
+
+def test_a_field_that_comes_and_goes_within_a_side_counts_each_request_once() -> None:
+    noise = RouteNoise()
+    for _ in range(3):
+        observe(noise, body(promo="x"), body(), body(promo="x"), body())
+    assert noise.samples("$.promo").samples == 3
+    assert noise.field_report()[0]["within_primary"] == 1.0
+
+
+def test_nothing_can_hide_beyond_noise_that_varies_more_than_the_sides_differ() -> None:
+    noise = RouteNoise()
+    for i in range(10):
+        same = i % 2 == 0  # P1 and C1 agree on every other request; P1/P2 and C1/C2 always differ
+        observe(noise, price(i), price(i + 100), price(i if same else i + 50), price(i + 200))
+    [verdict] = noise.verdicts()
+    assert verdict.outcome == "noise" and verdict.stats["cross_rate"] == 0.5
+    assert verdict.stats["hidden_rate_95"] == 0.0
+
+
+def test_report_has_one_row_per_field_and_kind_with_concrete_examples() -> None:
+    noise = RouteNoise()
+    for i in range(7):
+        left = body(a=1, b=1, items=[{"price": 1}, {"price": 2}])
+        right = body(a=2, b=1 if i else 2, items=[{"price": 1}, {"price": 3}])
+        observe(noise, left, left, right, right)
+    rows = noise.field_report()
+    assert [(r["field"], r["kind"]) for r in rows] == [("$.a", "value"), ("$.b", "value"), ("$.items[].price", "value")]
+    by_field = {r["field"]: r for r in rows}
+    assert by_field["$.b"]["cross_rate"] == 0.1429           # 1 of 7, to four places
+    [price] = [v for v in noise.verdicts() if v.finding.key == "$.items[].price"]
+    assert price.finding.examples[0]["where"] == "$.items[1].price"   # the concrete item, not the pattern
+
+
+def test_rates_of_a_field_that_varies_only_within_are_shown_to_four_places() -> None:
+    noise = RouteNoise()
+    for i in range(3):
+        observe(noise, price(10), price(10), price(10), price(11 if i == 0 else 10))
+    [row] = noise.field_report()
+    assert (row["within_primary"], row["within_candidate"]) == (0.0, 0.3333)
+
+
+def test_a_candidate_that_drops_a_header_now_and_then_is_named_as_the_noisier_side() -> None:
+    noise = RouteNoise()
+    full = Response(200, [("Content-Type", "application/json"), ("Cache-Control", "no-store")], b"{}", 2)
+    bare = Response(200, [("Content-Type", "application/json")], b"{}", 2)
+    for i in range(8):
+        # half the requests: C1 lost the header (a cross difference); the other half: C2 lost it (within)
+        observe(noise, full, full, bare if i % 2 else full, full if i % 2 else bare)
+    [verdict] = noise.verdicts()
+    assert (verdict.finding.kind, verdict.stats["within_primary"], verdict.stats["within_candidate"]) == (
+        "missing", 0.0, 0.5)
+    assert verdict.outcome == "fail" and verdict.stats["decision"] == "varies more within the candidate"
+
+
+def test_a_list_that_differs_in_many_items_does_not_hide_the_fields_after_it() -> None:
+    noise = RouteNoise()
+    for _ in range(3):
+        left = {"items": [1, 2, 3], "z": 1}
+        right = {"items": [4, 5, 6], "z": 2}
+        observe(noise, body(**left), body(**left), body(**right), body(**right))
+    counts = {v.finding.key: v.finding.count for v in noise.verdicts()}
+    assert counts == {"$.items[]": 3, "$.z": 3}
+
+
+def test_within_side_rates_of_a_finding_are_shown_to_four_places() -> None:
+    noise = RouteNoise()
+    for i in range(3):
+        observe(noise, price(10), price(10), price(11), price(12 if i == 0 else 11))
+    [verdict] = noise.verdicts()
+    assert (verdict.stats["within_primary"], verdict.stats["within_candidate"]) == (0.0, 0.3333)
