@@ -182,3 +182,8 @@ def test_the_default_limits_are_the_documented_ones_and_cannot_change_mid_watch(
 
 def test_a_watch_reads_at_least_one_window() -> None:
     assert rules.window_count(0, 60) == 1
+
+
+def test_a_slow_albs_p99_is_shown_in_milliseconds() -> None:
+    verdict = judge(alb_p99_s=2.0, api_p99_ms=3200.0)
+    assert verdict.reasons == ["p99 latency 3200 ms vs ALB 2000 ms (limit 3100 ms)"]
