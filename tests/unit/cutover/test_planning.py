@@ -275,3 +275,16 @@ def test_a_canary_without_an_outcome_says_whether_it_started() -> None:
     assert planning.explain(attached, canary).startswith("the canary started (policy P1 attached)")
     assert planning.drift(attached, canary) == [] and planning.drift(config, canary) == []
     assert planning.target_of(SETTINGS, API) == "lambda" and planning.target_of(SETTINGS, "x") == "x"
+
+
+def test_a_real_move_is_not_a_noop() -> None:
+    move = planning.plan_move("D1", distribution_config(), "E1", {"default": API})
+    assert move.is_noop is False and move.moves == {"default": {"from": ALB, "to": API}}
+    assert planning.plan_move("D1", distribution_config(), "E1", {"default": ALB}).is_noop is True
+
+
+def test_a_section_replaced_by_a_scalar_by_hand_is_one_change() -> None:
+    assert planning.semantic_diff({"Logging": {"Enabled": True}}, {"Logging": None}) == [
+        planning.Change("Logging", {"Enabled": True}, None)]
+    assert planning.semantic_diff({"Logging": None}, {"Logging": {"Enabled": True}}) == [
+        planning.Change("Logging", None, {"Enabled": True})]
