@@ -97,3 +97,10 @@ def test_a_corrupt_object_is_one_clear_error_and_bad_entries_survive_appends(buc
                                "(pass --force to break it)"]
     stored = json.loads(s3.get_object(Bucket=bucket, Key="cutover/ledger.json")["Body"].read())
     assert stored["entries"][0] == 7 and stored["lease"] == {"id": 1}, "kept exactly as stored"
+
+
+def test_taking_a_free_lease_records_no_takeover(bucket: str) -> None:
+    ledger = _ledger()
+    lease = ledger.acquire("me:1", "cutover", 60)
+    assert lease is not None and lease["holder"] == "me:1" and lease["who"] == WHO
+    assert ledger.entries() == [], "only an expired or broken lease is worth an entry"

@@ -288,3 +288,10 @@ def test_a_section_replaced_by_a_scalar_by_hand_is_one_change() -> None:
         planning.Change("Logging", {"Enabled": True}, None)]
     assert planning.semantic_diff({"Logging": None}, {"Logging": {"Enabled": True}}) == [
         planning.Change("Logging", None, {"Enabled": True})]
+
+
+def test_long_values_are_shortened_in_messages_at_80_characters() -> None:
+    exactly = "x" * 78  # 80 with its quotes: shown whole
+    assert str(planning.Change("Comment", exactly, None)) == f"Comment: '{exactly}' -> null"
+    longer = "y" * 79
+    assert str(planning.Change("Comment", longer, None)) == f"Comment: '{'y' * 76}... -> null"
