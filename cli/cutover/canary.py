@@ -209,7 +209,6 @@ def _walk(run: Run, started: dict[str, Any], steps: list[float], step_watch: flo
     ledger = run.ledger()
     watching = watcher(run, limits or thresholds(run.settings), staging=started["staging_id"], wall=wall,
                        sleep=sleep, label="canary")
-    lease = ledger.lease()
     result = {**started, "steps": []}
     for number, percent in enumerate(steps, 1):
         if number > 1:
@@ -220,8 +219,6 @@ def _walk(run: Run, started: dict[str, Any], steps: list[float], step_watch: flo
                       step=number, percent=percent, decision=decision)
         result["steps"].append({"percent": percent, "decision": decision,
                                 "windows": [v.state for v in verdicts]})
-        if lease:
-            ledger.renew(lease["id"], run.settings.lease_seconds)
         if decision != rules.PASSED:
             reasons = "; ".join(verdicts[-1].reasons) or decision
             run.ui.error(f"canary step {number} ({percent:g}%): {decision}: {escape(reasons)}: rolling back")

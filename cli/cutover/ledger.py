@@ -101,14 +101,15 @@ def _intent_problem(entry: dict[str, Any]) -> str | None:
     if not isinstance(config, dict) or not isinstance(config.get("DefaultCacheBehavior"), dict):
         return "is an intent without a 'previous_config'"
     behaviours = config.get("CacheBehaviors", {})
-    items = behaviours.get("Items") if isinstance(behaviours, dict) else None
-    if not isinstance(behaviours, dict) or not isinstance(items or [], list) \
-            or not all(isinstance(item, dict) for item in items or []):
+    items = behaviours.get("Items") if isinstance(behaviours, dict) else "?"
+    if items is None:
+        items = []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         return "has a 'previous_config' whose CacheBehaviors are not a list of objects"
     moves = entry.get("moves", {})
     if not isinstance(moves, dict):
         return "has 'moves' that are not an object"
-    known = {"default", *(item.get("PathPattern") for item in items or [])}
+    known = {"default", *(item.get("PathPattern") for item in items)}
     for name, moved in moves.items():
         if not isinstance(moved, dict) or not all(isinstance(moved.get(k), str) for k in ("from", "to")):
             return f"has a move of '{name}' without 'from' and 'to'"

@@ -60,8 +60,7 @@ def read_status(
                 "outcome": _outcome(last),
                 "live_config": planning.explain(state.config, last),
                 "drift": [str(change) for change in drifted],
-                "missing": [name for name in (last.intent.get("moves") or {})
-                            if name not in behaviours] + list(last.intent.get("missing") or []),
+                "missing": _missing(last, state.config),
             }
             if last.intent.get("action") == "canary":
                 result["canary"]["state"] = _canary_state(last, state.config)
@@ -78,6 +77,13 @@ def _behaviours(settings: Settings, config: dict[str, Any]) -> dict[str, dict[st
     for name in settings.behaviors:
         shown.setdefault(name, {"origin": None, "target": "missing"})
     return shown
+
+
+def _missing(last: planning.LastChange, config: dict[str, Any]) -> list[str]:
+    """Behaviours the last change moved (or could not restore) that the distribution no longer has."""
+    present = set(planning.present_behaviours(config))
+    named = [*(last.intent.get("moves") or {}), *(last.intent.get("missing") or [])]
+    return sorted({str(name) for name in named if name not in present})
 
 
 def _mix(behaviours: dict[str, dict[str, Any]]) -> dict[str, list[str]]:

@@ -27,7 +27,7 @@ from ..errors import CliError, ConfigError, ExitStatus
 from ..settings.environments import Settings
 from ..ui import UI
 from . import watch_rules as rules
-from .flow import Options, Run, new_run, run_rollback
+from .flow import Options, Run, holding, new_run, run_rollback
 from .ledger import Ledger
 
 BASELINE_SECONDS = 1800          # the ALB's half hour before the change
@@ -200,6 +200,7 @@ class Watcher:
                                reasons=verdict.reasons, values=verdict.values, baseline=baseline,
                                limits=self.limits.as_dict(), **fields)
             self._show(index + 1, total, start, verdict)
+            self._keep_lease()
             decision = rules.next_step(verdicts, total, self.limits)
             if decision != rules.CONTINUE:
                 return decision, verdicts
@@ -216,6 +217,12 @@ class Watcher:
         if self.alarms:
             verdict = rules.combine(verdict, rules.judge_alarms(read_alarms(cloudwatch, self.alarms)))
         return verdict
+
+    def _keep_lease(self) -> None:
+        """A watch can outlast the lease: push its expiry on while we hold it."""
+        lease = self.ledger.lease()
+        if lease is not None and lease["holder"] == self.run.options.holder:
+            self.ledger.renew(lease["id"], self.run.settings.lease_seconds)
 
     def _wait_until(self, moment: datetime) -> None:
         while True:
@@ -260,6 +267,13 @@ def run_watch(
     seconds = check_watch(target, duration)
     run = new_run(settings, clients, ui, options)
     limits = limits or thresholds(settings)
+    with holding(run, "watch"):
+        return _watch(run, seconds, limits, wall, sleep)
+
+
+def _watch(run: Run, seconds: float, limits: rules.Thresholds, wall: Wall | None,
+           sleep: Callable[[float], None]) -> dict[str, Any]:
+    settings = run.settings
     watching = watcher(run, limits, wall=wall, sleep=sleep)
     started = watching.wall()
     decision, verdicts = watching.watch(seconds, started)

@@ -140,14 +140,19 @@ class Demo:
                      str(self.workdir / "logs" / "lambda.log"), "--html", str(reports / "cost.html"))
         self.result.reports["cost"] = str(reports / "cost.html")
 
-        self.stage(7, "Move the edge to Lambda (shopbot cutover --to lambda, gates: health, parity, capacity)")
+        self.stage(7, "A canary in steps (shopbot cutover --canary 5,10,15 --step-watch 10m)")
+        self.shopbot("canary-plan", "cutover", "--to", "lambda", "--canary", "5,10,15", "--step-watch", "10m",
+                     "--dry-run")
+        self.tell_canary_limits()
+
+        self.stage(8, "Move the edge to Lambda (shopbot cutover --to lambda, gates: health, parity, capacity)")
         self.shopbot("cutover", "cutover", "--to", "lambda", "--yes")
         self.edge_target("after_cutover")
 
-        self.stage(8, "Where things stand (shopbot status)")
+        self.stage(9, "Where things stand (shopbot status)")
         self.shopbot("status", "status")
 
-        self.stage(9, "Undo it exactly (shopbot rollback)")
+        self.stage(10, "Undo it exactly (shopbot rollback)")
         self.shopbot("rollback", "rollback", "--yes")
         self.edge_target("after_rollback")
         self.shopbot("rollback-again", "rollback", "--yes")
@@ -246,6 +251,16 @@ class Demo:
             for _ in range(3):
                 list(pool.map(lambda _: requests.get(url, timeout=30).status_code, range(self.lambda_concurrency)))
         self.ui.info(f"   warmed {self.lambda_concurrency} Lambda execution environment(s)")
+
+    def tell_canary_limits(self) -> None:
+        """What the dry run above shows, and what only real CloudFront and CloudWatch can."""
+        self.ui.info("   shown here: the gates, the plan (staging copy, 5% weight policy, attach), the HTTP/3 "
+                     "check and the lease, against the local AWS")
+        self.ui.warn("not shown locally: the local AWS (moto) has no CopyDistribution, continuous-deployment "
+                     "policies, UpdateDistributionWithStagingConfig or CloudWatch metrics, so the staging "
+                     "distribution, the 5 -> 10 -> 15% steps, each step's watch windows (and its check that the "
+                     "staging distribution got traffic), promote and the clean-up cannot run here; the tests "
+                     "exercise them against the real API models (botocore Stubber)")
 
     def tell_what_next(self) -> None:
         self.ui.info("\n[bold green]Done.[/] The edge served "

@@ -32,7 +32,7 @@ resource "aws_cloudfront_distribution" "this" {
   comment         = "${var.project_name}-${var.environment}: ECS (alb) and Lambda (apigw)"
   enabled         = true
   is_ipv6_enabled = true
-  http_version    = "http2and3"
+  http_version    = var.canary_planned ? "http2" : "http2and3" # continuous deployment refuses HTTP/3
   price_class     = var.price_class
   aliases         = var.aliases
   web_acl_id      = var.web_acl_id

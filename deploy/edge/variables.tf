@@ -144,3 +144,9 @@ variable "ledger" {
     error_message = "ledger must be empty or look like s3://bucket/path/ledger.json."
   }
 }
+
+variable "canary_planned" {
+  description = "Set true before `shopbot cutover --canary`: CloudFront continuous deployment (the canary's staging distribution and weight policy) cannot be used with a distribution that supports HTTP/3, so this serves http2 instead of http2and3. Set it back to false once the canary is promoted or rolled back."
+  type        = bool
+  default     = false
+}

@@ -158,3 +158,140 @@ def test_secret_header_values_never_show_but_their_change_does() -> None:
     assert change.path == "Origins.Items['shopbot-alb'].CustomHeaders.Items['X-Origin-Verify'].HeaderValue"
     assert "rotated-secret-value" not in str(change) and "not-a-secret" not in str(change)
     assert planning.drift(before, ok) == []
+
+
+def test_a_behaviour_added_or_removed_by_hand_is_named_with_the_count() -> None:
+    before = distribution_config()
+    removed = copy.deepcopy(before)
+    gone = removed["CacheBehaviors"]["Items"].pop(0)
+    removed["CacheBehaviors"]["Quantity"] = 2
+    changes = planning.semantic_diff(before, removed)
+    assert [(c.path, c.after) for c in changes] == [("CacheBehaviors.Items['/api/*']", None),
+                                                    ("CacheBehaviors.Quantity", 2)]
+    assert changes[0].before == gone
+    added = planning.semantic_diff(removed, before)
+    assert [(c.path, c.before) for c in added] == [("CacheBehaviors.Items['/api/*']", None),
+                                                   ("CacheBehaviors.Quantity", 2)]
+    assert added[0].after == gone
+    assert str(added[1]) == "CacheBehaviors.Quantity: 2 -> 3"
+
+
+def test_an_origin_added_or_removed_by_hand_is_named() -> None:
+    before = distribution_config()
+    extra = copy.deepcopy(before)
+    extra["Origins"]["Items"].append({**copy.deepcopy(before["Origins"]["Items"][1]), "Id": "shopbot-api-2"})
+    extra["Origins"]["Quantity"] = 4
+    assert [c.path for c in planning.semantic_diff(before, extra)] == [
+        "Origins.Items['shopbot-api-2']", "Origins.Quantity"]
+    assert [c.path for c in planning.semantic_diff(extra, before)] == [
+        "Origins.Items['shopbot-api-2']", "Origins.Quantity"]
+    assert planning.semantic_diff(extra, before)[0].after is None
+
+
+def test_lists_without_identity_compare_by_position_and_length() -> None:
+    before = {"Aliases": {"Items": ["a.example.com", "b.example.com"]}}
+    assert [str(c) for c in planning.semantic_diff(before, {"Aliases": {"Items": ["a.example.com",
+                                                                                   "c.example.com"]}})] == [
+        "Aliases.Items[1]: 'b.example.com' -> 'c.example.com'"]
+    longer = {"Aliases": {"Items": ["a.example.com", "b.example.com", "c.example.com"]}}
+    [change] = planning.semantic_diff(before, longer)
+    assert change.path == "Aliases.Items" and change.after == longer["Aliases"]["Items"]
+    assert planning.semantic_diff({"A": 1}, {"B": 1}) == [planning.Change("A", 1, None),
+                                                          planning.Change("B", None, 1)]
+    duplicated = [{"Id": "x", "v": 1}, {"Id": "x", "v": 2}]
+    assert [c.path for c in planning.semantic_diff({"L": duplicated}, {"L": duplicated[::-1]})] == [
+        "L[0].v", "L[1].v"], "ids that repeat are no identity: compared by position"
+
+
+def test_a_plan_that_would_change_anything_else_is_refused() -> None:
+    config = distribution_config()
+    config["CacheBehaviors"]["Items"].append({**config["CacheBehaviors"]["Items"][0]})  # a duplicate pattern
+    with pytest.raises(CliError, match="refusing: the new config would also change"):
+        planning.plan_move("D1", config, "E1", {"/api/*": API})
+
+
+def test_a_failed_loser_is_no_reference_for_drift() -> None:
+    config = distribution_config()
+    winner = planning.with_origins(config, {"/api/*": API})
+    entries = [
+        {**_intent(config, {"/api/*": {"from": ALB, "to": API}}), "id": "b"},
+        {"kind": "outcome", "distribution": "D1", "intent_id": "b", "ok": True},
+        {**_intent(config, {"default": {"from": ALB, "to": API}}), "id": "a"},
+        {"kind": "outcome", "distribution": "D1", "intent_id": "a", "ok": False, "error": "PreconditionFailed"},
+    ]
+    standing = planning.last_standing(entries, "D1")
+    assert standing is not None and standing.intent["id"] == "b"
+    assert planning.drift(winner, standing) == []
+    last = planning.last_change(entries, "D1")
+    assert last is not None and planning.drift(winner, last) != [], "the loser alone would report drift"
+    assert planning.explain(winner, last) == "the change failed and changed nothing (PreconditionFailed)"
+    assert planning.last_standing(entries[2:], "D1") is None
+
+
+def test_rollbacks_undo_in_stack_order() -> None:
+    config = distribution_config()
+    entries = [
+        {**_intent(config, {"/api/*": {"from": ALB, "to": API}}), "id": "a"},
+        {"kind": "outcome", "distribution": "D1", "intent_id": "a", "ok": True},
+        {**_intent(config, {"default": {"from": ALB, "to": API}}), "id": "b"},
+        {"kind": "outcome", "distribution": "D1", "intent_id": "b", "ok": True},
+    ]
+    top = planning.last_applied(entries, "D1", ("cutover",))
+    assert top is not None and top.intent["id"] == "b"
+    undo_b = [{**_intent(config, {}), "id": "r1", "action": "rollback", "undoes": "b"},
+              {"kind": "outcome", "distribution": "D1", "intent_id": "r1", "ok": True}]
+    below = planning.last_applied(entries + undo_b, "D1", ("cutover",))
+    assert below is not None and below.intent["id"] == "a"
+    crashed = [{**_intent(config, {}), "id": "r2", "action": "rollback", "undoes": "a"}]
+    again = planning.last_applied(entries + undo_b + crashed, "D1", ("cutover",))
+    assert again is not None and again.intent["id"] == "a", "a rollback with no outcome may not have applied"
+    failed = [*crashed, {"kind": "outcome", "distribution": "D1", "intent_id": "r2", "ok": False}]
+    assert planning.last_applied(entries + undo_b + failed, "D1", ("cutover",)).intent["id"] == "a"  # type: ignore[union-attr]
+    done = [*crashed, {"kind": "outcome", "distribution": "D1", "intent_id": "r2", "ok": True}]
+    assert planning.last_applied(entries + undo_b + done, "D1", ("cutover",)) is None
+    assert planning.first_origins(entries, "D1", ("cutover",)) == {"/api/*": ALB, "default": ALB}
+    assert planning.first_origins(entries, "D1", ("promote",)) == {}
+
+
+def test_missing_behaviours_are_split_out_and_their_drift_recognised() -> None:
+    config = distribution_config()
+    kept, missing = planning.split_missing(config, {"default": ALB, "/gone/*": ALB, "/api/*": ALB})
+    assert kept == {"default": ALB, "/api/*": ALB} and missing == ["/gone/*"]
+    assert planning.present_behaviours(config) == ["default", "/api/*", "/static/*", "/health"]
+    deleted = planning.Change("CacheBehaviors.Items['/gone/*']", {}, None)
+    assert planning.is_missing_behaviour(deleted, ["/gone/*"])
+    assert planning.is_missing_behaviour(planning.Change("CacheBehaviors.Quantity", 4, 3), ["/gone/*"])
+    assert not planning.is_missing_behaviour(planning.Change("CacheBehaviors.Quantity", 4, 3), [])
+    assert not planning.is_missing_behaviour(planning.Change("Comment", "a", "b"), ["/gone/*"])
+    assert not planning.is_missing_behaviour(planning.Change("CacheBehaviors.Items['/api/*']", {}, None),
+                                             ["/gone/*"])
+
+
+def test_a_canary_without_an_outcome_says_whether_it_started() -> None:
+    config = distribution_config()
+    canary = planning.LastChange({**_intent(config, {}), "action": "canary"}, None)
+    assert planning.explain(config, canary).startswith("the canary did not start")
+    attached = {**config, "ContinuousDeploymentPolicyId": "P1"}
+    assert planning.explain(attached, canary).startswith("the canary started (policy P1 attached)")
+    assert planning.drift(attached, canary) == [] and planning.drift(config, canary) == []
+    assert planning.target_of(SETTINGS, API) == "lambda" and planning.target_of(SETTINGS, "x") == "x"
+
+
+def test_a_real_move_is_not_a_noop() -> None:
+    move = planning.plan_move("D1", distribution_config(), "E1", {"default": API})
+    assert move.is_noop is False and move.moves == {"default": {"from": ALB, "to": API}}
+    assert planning.plan_move("D1", distribution_config(), "E1", {"default": ALB}).is_noop is True
+
+
+def test_a_section_replaced_by_a_scalar_by_hand_is_one_change() -> None:
+    assert planning.semantic_diff({"Logging": {"Enabled": True}}, {"Logging": None}) == [
+        planning.Change("Logging", {"Enabled": True}, None)]
+    assert planning.semantic_diff({"Logging": None}, {"Logging": {"Enabled": True}}) == [
+        planning.Change("Logging", None, {"Enabled": True})]
+
+
+def test_long_values_are_shortened_in_messages_at_80_characters() -> None:
+    exactly = "x" * 78  # 80 with its quotes: shown whole
+    assert str(planning.Change("Comment", exactly, None)) == f"Comment: '{exactly}' -> null"
+    longer = "y" * 79
+    assert str(planning.Change("Comment", longer, None)) == f"Comment: '{'y' * 76}... -> null"

@@ -6,11 +6,13 @@ is off by one lets a bad Lambda through or rolls back a good one.
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from datetime import UTC, datetime
 
 import pytest
 from shopbot_cli.cutover import watch_rules as rules
 from shopbot_cli.cutover.watch_rules import BREACH, INCONCLUSIVE, PASS, Thresholds, WindowVerdict
+from shopbot_cli.settings.environments import Settings
 
 LIMITS = Thresholds()
 CALM: dict[str, float | None] = {
@@ -160,3 +162,28 @@ def test_a_watch_without_one_passing_window_never_passes() -> None:
     assert rules.conclude([U], Thresholds(max_inconclusive_share=1.0)) == rules.INCONCLUSIVE
     assert rules.conclude([P, U], Thresholds(max_inconclusive_share=0.4)) == rules.INCONCLUSIVE
     assert rules.conclude([B, P], Thresholds()) == rules.PASSED
+
+
+def test_the_default_limits_are_the_documented_ones_and_cannot_change_mid_watch() -> None:
+    defaults = Settings()
+    limits = Thresholds()
+    assert (limits.max_error_rate, limits.max_5xx_excess, limits.p99_ratio, limits.p99_slack_ms) == (
+        defaults.watch_max_error_rate, defaults.watch_max_5xx_excess, defaults.watch_p99_ratio,
+        defaults.watch_p99_slack_ms) == (0.01, 0.01, 1.5, 100.0)
+    assert (limits.max_throttles, limits.min_requests, limits.consecutive_breaches) == (
+        defaults.watch_max_throttles, defaults.watch_min_requests, defaults.watch_consecutive_breaches) == (0, 20, 1)
+    assert (limits.lag_seconds, limits.max_inconclusive_share) == (
+        defaults.watch_lag_seconds, defaults.watch_max_inconclusive_share) == (180, 0.5)
+    assert (limits.period_seconds, limits.min_staging_requests) == (60, 1.0)
+    assert limits.as_dict()["lag_seconds"] == 180
+    with pytest.raises(FrozenInstanceError):
+        limits.min_requests = 0  # type: ignore[misc]
+
+
+def test_a_watch_reads_at_least_one_window() -> None:
+    assert rules.window_count(0, 60) == 1
+
+
+def test_a_slow_albs_p99_is_shown_in_milliseconds() -> None:
+    verdict = judge(alb_p99_s=2.0, api_p99_ms=3200.0)
+    assert verdict.reasons == ["p99 latency 3200 ms vs ALB 2000 ms (limit 3100 ms)"]
