@@ -28,6 +28,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import h11
 
@@ -111,6 +112,18 @@ def request_id() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(11)).decode()
 
 
+Respond = Callable[[HttpAnswer, str], None]
+
+
+class RequestHandler(Protocol):
+    """What an `HttpConnection` hands complete requests to."""
+
+    config: GatewayConfig  # the connection's header/body/idle deadlines
+
+    def handle(self, request: Request, source_ip: str, respond: Respond) -> None:
+        """Answer through `respond(answer, request_id)`, exactly once (now or later)."""
+
+
 class Gateway:
     """Accepts HTTP on (host, port) and invokes the pool's function once per request."""
 
@@ -124,7 +137,7 @@ class Gateway:
 
     async def start(self, host: str, port: int) -> int:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: _Connection(self, self._live), host, port)
+        self._server = await loop.create_server(lambda: HttpConnection(self, self._live), host, port)
         self.port = int(self._server.sockets[0].getsockname()[1])
         return self.port
 
@@ -173,8 +186,12 @@ class Gateway:
         self._pool.submit(payload).add_done_callback(lambda done: settle(answer_for(done.result())))
 
 
-class _Connection(asyncio.Protocol):
+class HttpConnection(asyncio.Protocol):
     """One client connection: requests are answered in order, one at a time, at most once.
+
+    Any `RequestHandler` can sit behind it: another listener (say, a Lambda Invoke API
+    next to the HTTP API) is one more `loop.create_server(lambda: HttpConnection(other,
+    live), host, port)` with its own `handle`.
 
     A head is checked by `framing_problem` (what gunicorn refuses, what smuggling is made
     of), then parsed by h11 together with its body; a fresh h11 parser per request takes
@@ -183,9 +200,9 @@ class _Connection(asyncio.Protocol):
     connection. Bytes that arrive while a request is being answered wait, unread.
     """
 
-    def __init__(self, gateway: Gateway, live: set[asyncio.Transport]) -> None:
-        self._gateway = gateway
-        self._config = gateway.config
+    def __init__(self, handler: RequestHandler, live: set[asyncio.Transport]) -> None:
+        self._gateway = handler
+        self._config = handler.config
         self._live = live
         self._transport: asyncio.Transport | None = None
         self._source_ip = "127.0.0.1"
@@ -196,6 +213,7 @@ class _Connection(asyncio.Protocol):
         self._size = 0
         self._busy = False  # handed to the gateway; the answer is not written yet
         self._timer: asyncio.TimerHandle | None = None
+        self._eof = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -225,6 +243,7 @@ class _Connection(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         """The client stopped sending: answer what is in hand, drop what is incomplete."""
+        self._eof = True
         return self._busy  # True keeps the transport open until the answer is written
 
     # ------------------------------------------------------------------ reading
@@ -324,6 +343,8 @@ class _Connection(asyncio.Protocol):
         self._deadline(self._config.idle_timeout_s, self._close_idle)
         self._transport.resume_reading()
         self._advance()
+        if self._eof and not self._busy and self._transport is not None:
+            self._transport.close()  # nothing complete is left, and nothing more can come
 
     def _refuse(self, answer: HttpAnswer) -> bool:
         """Answer the gateway's own error and close: the rest of the stream cannot be trusted."""
