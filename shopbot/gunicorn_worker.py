@@ -8,7 +8,8 @@ the Lambda package never loads gunicorn. Written against gunicorn 27's ThreadWor
   one byte arrives, and the thread then blocks until the whole head is in: 30 clients
   sending a byte every few seconds starve 2 workers x 4 threads (slowloris). Here the
   worker's own event loop reads the head without blocking, and only a complete head
-  reaches a thread; a head not complete within HEADER_TIMEOUT_S is closed. Once in a
+  reaches a thread; a head not complete within HEADER_TIMEOUT_S is answered 408 and
+  closed. Once in a
   thread, each socket read or write gives up after BODY_TIMEOUT_S.
 - gunicorn's own errors (400, 414, 431, 501 for bad HTTP) answer JSON instead of an HTML
   page, in API Gateway's shape (`{"message": "Bad Request"}`), so the two targets reject
@@ -36,6 +37,9 @@ HEADER_TIMEOUT_S = float(os.environ.get("GUNICORN_HEADER_TIMEOUT", "10"))
 BODY_TIMEOUT_S = float(os.environ.get("GUNICORN_BODY_TIMEOUT", "30"))
 _HEAD_ENDS = (b"\r\n\r\n", b"\n\n")
 _READ_SIZE = 65_536
+# Past this, a head that has not ended goes to a thread anyway, where gunicorn's own limits
+# answer 414/431 (an ALB forwards heads up to 64 KB).
+_MAX_HEAD_IN_LOOP = 65_536
 
 
 def json_error(raw: bytes) -> bytes:
@@ -43,8 +47,16 @@ def json_error(raw: bytes) -> bytes:
     status_line = raw.split(b"\r\n", 1)[0].decode("latin-1")
     try:
         status = int(status_line.split(" ", 2)[1])
-        reason = HTTPStatus(status).phrase
     except (IndexError, ValueError):
+        status = 400
+    return json_answer(status)
+
+
+def json_answer(status: int) -> bytes:
+    """A whole closing response with API Gateway's error body: {"message": "<reason>"}."""
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
         status, reason = 400, "Bad Request"
     body = json.dumps({"message": reason}, separators=(",", ":")).encode()
     head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
@@ -121,8 +133,7 @@ class ShopbotWorker(ThreadWorker):  # type: ignore[misc]
             self._drop_head(conn)
             return
         conn.head += data
-        limit = self.cfg.limit_request_line + self.cfg.limit_request_field_size * 2 + 4
-        if not any(end in conn.head for end in _HEAD_ENDS) and len(conn.head) <= limit:
+        if not any(end in conn.head for end in _HEAD_ENDS) and len(conn.head) <= _MAX_HEAD_IN_LOOP:
             return
         # The head is in (or too long: gunicorn's parser answers that, 414/431): to a thread.
         self.poller.unregister(conn.sock)
@@ -134,9 +145,12 @@ class ShopbotWorker(ThreadWorker):  # type: ignore[misc]
         conn.data_ready = True
         self.enqueue_req(conn)
 
-    def _drop_head(self, conn: _TimedConn) -> None:
+    def _drop_head(self, conn: _TimedConn, timed_out: bool = False) -> None:
         with contextlib.suppress(KeyError, ValueError, OSError):
             self.poller.unregister(conn.sock)
+        if timed_out and conn.head:  # a request was started: say why it ends, as the emulator does
+            with contextlib.suppress(OSError):
+                conn.sock.send(json_answer(408))
         self.reading_heads.remove(conn)
         self.nr_conns -= 1
         conn.close()
@@ -146,7 +160,7 @@ class ShopbotWorker(ThreadWorker):  # type: ignore[misc]
         super().murder_pending()
         now = time.monotonic()
         while self.reading_heads and self.reading_heads[0].head_deadline <= now:
-            self._drop_head(self.reading_heads[0])
+            self._drop_head(self.reading_heads[0], timed_out=True)
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         super().handle_error(req, _JsonErrors(client), addr, exc)

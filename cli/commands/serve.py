@@ -48,7 +48,6 @@ from ..settings.environments import DEFAULTS, Settings
 from ..ui import get_ui
 
 DEFAULT_PORTS = {"ecs": 8080, "lambda": 3000}
-DEFAULT_ECS_WORKERS = 2  # deploy/ecs/gunicorn.conf.py's default
 
 
 class Target(StrEnum):
@@ -60,7 +59,9 @@ def serve(
     target: Annotated[Target, typer.Option("--target", "-t", help="ecs (gunicorn) or lambda (API Gateway + Lambda).")],
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option("--port", "-p", help="Port (default: ecs 8080, lambda 3000).")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="ecs: gunicorn workers.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="ecs: gunicorn workers (default 2 with REDIS_URL, else 1).")
+    ] = None,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="ecs: threads per worker.")] = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=64, help="lambda: execution environments at most.")
@@ -124,7 +125,7 @@ def _root_args(settings: Settings) -> list[str]:
 def run_ecs(host: str, port: int, workers: int | None, threads: int | None) -> int:
     """gunicorn in the foreground; SIGINT/SIGTERM make it stop gracefully. Returns its status."""
     command, extra = gunicorn_command(host, port, workers, threads)
-    chosen = int(extra.get("WEB_CONCURRENCY") or os.environ.get("WEB_CONCURRENCY") or DEFAULT_ECS_WORKERS)
+    chosen = int(extra.get("WEB_CONCURRENCY") or os.environ.get("WEB_CONCURRENCY") or 1)  # conf: 1 without Redis
     problem = per_process_store_problem(os.environ, chosen)
     if problem:
         raise CliError(f"{problem} (--workers 1)")

@@ -28,6 +28,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import h11
 
@@ -112,6 +113,18 @@ def request_id() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(11)).decode()
 
 
+Respond = Callable[[HttpAnswer, str], None]
+
+
+class RequestHandler(Protocol):
+    """What an `HttpConnection` hands complete requests to."""
+
+    config: GatewayConfig  # the connection's header/body/idle deadlines
+
+    def handle(self, request: Request, source_ip: str, respond: Respond) -> None:
+        """Answer through `respond(answer, request_id)`, exactly once (now or later)."""
+
+
 class Gateway:
     """Accepts HTTP on (host, port) and invokes the pool's function once per request."""
 
@@ -125,7 +138,7 @@ class Gateway:
 
     async def start(self, host: str, port: int) -> int:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: _Connection(self, self._live), host, port)
+        self._server = await loop.create_server(lambda: HttpConnection(self, self._live), host, port)
         self.port = int(self._server.sockets[0].getsockname()[1])
         return self.port
 
@@ -177,8 +190,12 @@ class Gateway:
         self._pool.submit(payload).add_done_callback(lambda done: settle(answer_for(done.result())))
 
 
-class _Connection(asyncio.Protocol):
+class HttpConnection(asyncio.Protocol):
     """One client connection: requests are answered in order, one at a time, at most once.
+
+    Any `RequestHandler` can sit behind it: another listener (say, a Lambda Invoke API
+    next to the HTTP API) is one more `loop.create_server(lambda: HttpConnection(other,
+    live), host, port)` with its own `handle`.
 
     A head is checked by `framing_problem` (what gunicorn refuses, what smuggling is made
     of), then parsed by h11 together with its body; a fresh h11 parser per request takes
@@ -187,9 +204,9 @@ class _Connection(asyncio.Protocol):
     connection. Bytes that arrive while a request is being answered wait, unread.
     """
 
-    def __init__(self, gateway: Gateway, live: set[asyncio.Transport]) -> None:
-        self._gateway = gateway
-        self._config = gateway.config
+    def __init__(self, handler: RequestHandler, live: set[asyncio.Transport]) -> None:
+        self._gateway = handler
+        self._config = handler.config
         self._live = live
         self._transport: asyncio.Transport | None = None
         self._source_ip = "127.0.0.1"
@@ -200,22 +217,30 @@ class _Connection(asyncio.Protocol):
         self._size = 0
         self._busy = False  # handed to the gateway; the answer is not written yet
         self._timer: asyncio.TimerHandle | None = None
+        self._expires: float | None = None  # loop time of the current deadline
+        self._on_expiry: Callable[[], None] | None = None
+        self._timer_kind = ""
+        self._eof = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        self._loop = asyncio.get_running_loop()
         self._live.add(transport)
         set_nodelay(transport)
         peer = transport.get_extra_info("peername")
         if peer:
             self._source_ip = str(peer[0])
-        self._deadline(self._config.header_timeout_s, self._header_timeout)
+        self._deadline(self._config.header_timeout_s, self._header_timeout, "header")
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._transport is not None:
             self._live.discard(self._transport)
         self._transport = None
         self._deadline(None)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def data_received(self, data: bytes) -> None:
         if self._parser is not None:
@@ -229,6 +254,7 @@ class _Connection(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         """The client stopped sending: answer what is in hand, drop what is incomplete."""
+        self._eof = True
         return self._busy  # True keeps the transport open until the answer is written
 
     # ------------------------------------------------------------------ reading
@@ -245,13 +271,13 @@ class _Connection(asyncio.Protocol):
         if not self._pending:
             return False
         if self._timer_kind != "header":  # the first byte of a request starts its deadline
-            self._deadline(self._config.header_timeout_s, self._header_timeout)
+            self._deadline(self._config.header_timeout_s, self._header_timeout, "header")
         end = self._pending.find(HEAD_END)
-        head = self._pending if end < 0 else self._pending[:end]
-        if has_bare_lf(head):
-            return self._refuse(BAD_REQUEST)
-        if end < 0:
+        if end < 0:  # a bare LF would never end the head: refuse it now, not at the timeout
+            if has_bare_lf(self._pending):
+                return self._refuse(BAD_REQUEST)
             return self._refuse(HEAD_TOO_LARGE) if len(self._pending) > MAX_HEAD else False
+        head = self._pending[:end]
         if end + 4 > MAX_HEAD:
             return self._refuse(HEAD_TOO_LARGE)
         problem = framing_problem(bytes(head))
@@ -260,7 +286,7 @@ class _Connection(asyncio.Protocol):
         self._parser = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD + 4)
         self._parser.receive_data(bytes(self._pending))
         self._pending = bytearray()
-        self._deadline(self._config.body_timeout_s, self._body_timeout)
+        self._deadline(self._config.body_timeout_s, self._body_timeout, "body")
         return True
 
     def _read_events(self) -> bool:
@@ -325,9 +351,11 @@ class _Connection(asyncio.Protocol):
         if close:
             self._transport.close()
             return
-        self._deadline(self._config.idle_timeout_s, self._close_idle)
+        self._deadline(self._config.idle_timeout_s, self._close_idle, "idle")
         self._transport.resume_reading()
         self._advance()
+        if self._eof and not self._busy and self._transport is not None:
+            self._transport.close()  # nothing complete is left, and nothing more can come
 
     def _refuse(self, answer: HttpAnswer) -> bool:
         """Answer the gateway's own error and close: the rest of the stream cannot be trusted."""
@@ -341,16 +369,30 @@ class _Connection(asyncio.Protocol):
 
     # ------------------------------------------------------------------ deadlines
 
-    _timer_kind = ""
+    def _deadline(self, seconds: float | None, callback: Callable[[], None] | None = None, kind: str = "") -> None:
+        """Call `callback` in `seconds` unless another deadline replaces it first.
 
-    def _deadline(self, seconds: float | None, callback: Callable[[], None] | None = None) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._timer_kind = ""
-        if seconds is not None and callback is not None and self._transport is not None:
-            self._timer = asyncio.get_running_loop().call_later(seconds, callback)
-            self._timer_kind = "header" if callback == self._header_timeout else "other"
+        One timer per connection, moved only when a deadline comes earlier: each request
+        sets three deadlines, and a timer handle each would cost more than the parsing.
+        """
+        if seconds is None or callback is None or self._transport is None:
+            self._expires, self._on_expiry, self._timer_kind = None, None, ""
+            return
+        self._expires, self._on_expiry, self._timer_kind = self._loop.time() + seconds, callback, kind
+        if self._timer is None or self._timer.when() > self._expires:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._loop.call_at(self._expires, self._check_deadline)
+
+    def _check_deadline(self) -> None:
+        self._timer = None
+        if self._expires is None or self._on_expiry is None or self._transport is None:
+            return
+        if self._loop.time() < self._expires:  # moved later meanwhile: wait on
+            self._timer = self._loop.call_at(self._expires, self._check_deadline)
+            return
+        callback, self._expires, self._on_expiry, self._timer_kind = self._on_expiry, None, None, ""
+        callback()
 
     def _header_timeout(self) -> None:
         if self._pending:
@@ -362,7 +404,6 @@ class _Connection(asyncio.Protocol):
         self._refuse(REQUEST_TIMEOUT)
 
     def _close_idle(self) -> None:
-        self._timer = None
         if self._transport is not None and not self._busy:
             self._transport.close()
 

@@ -13,7 +13,9 @@ import os
 import sys
 
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# 2 workers share conversations only through Redis: without it, 1 unless asked (then refused).
+_SHARED_STORE = bool(os.environ.get("REDIS_URL") or os.environ.get("REDIS_HOST"))
+workers = int(os.environ.get("WEB_CONCURRENCY") or (2 if _SHARED_STORE else 1))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "shopbot.gunicorn_worker.ShopbotWorker")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # A little above API Gateway's 30 s so both targets give up on a request at the same point.
@@ -32,10 +34,12 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
 def on_starting(server: object) -> None:
-    """Refuse workers that would each keep their own conversations (one line, exit 1)."""
+    """Say which conversation store serves; refuse workers that would each keep their own."""
     from shopbot.config import per_process_store_problem
 
     problem = per_process_store_problem(os.environ, workers)
     if problem:
         sys.stderr.write(f"error: {problem} (WEB_CONCURRENCY=1)\n")
         raise SystemExit(1)
+    store = "Redis, shared by every worker" if _SHARED_STORE else "in memory, this one worker only (set REDIS_URL)"
+    sys.stderr.write(f"conversation store: {store}; {workers} worker(s)\n")

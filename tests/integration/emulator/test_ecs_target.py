@@ -47,3 +47,17 @@ def test_ecs_runs_gunicorn_with_the_flags_and_stops_cleanly(tmp_path: Path, redi
     assert status == 0
     assert all(gone(pid) for pid in [master, *workers])
     assert "Booting worker" in (tmp_path / "ecs.log").read_text()
+
+
+def test_ecs_without_redis_runs_one_worker_and_names_its_store(tmp_path: Path) -> None:
+    with (tmp_path / "ecs.log").open("wb") as log:
+        running = start_target("ecs", free_port(), clean_env(), output=log)
+        try:
+            assert requests.get(f"{running.url}/health", timeout=30).status_code == 200
+            (master,) = children(running.process.pid)
+            time.sleep(1.0)  # a second worker, if any, would have booted by now
+            assert len(children(master)) == 1
+        finally:
+            running.stop()
+    assert "conversation store: in memory, this one worker only (set REDIS_URL); 1 worker(s)" in (
+        tmp_path / "ecs.log").read_text()

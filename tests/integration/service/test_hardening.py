@@ -67,23 +67,24 @@ def test_rotating_session_ids_and_forwarded_for_does_not_lift_the_limit(make_app
 def test_behind_n_proxies_the_hop_the_first_trusted_proxy_added_is_the_client(make_app: AppFactory) -> None:
     client = make_app("testing", RATE_LIMIT_PER_MINUTE="2", TRUSTED_PROXY_COUNT="2").test_client()
     # viewer -> CloudFront (appends the viewer) -> ALB (appends CloudFront) -> us
-    spoofed = [chat(client, "session-aaaa", **{"X-Forwarded-For": f"10.0.0.{n}, 203.0.113.5, 130.176.0.1"})
+    spoofed = [chat(client, f"session-a{n}", **{"X-Forwarded-For": f"10.0.0.{n}, 203.0.113.5, 130.176.0.1"})
                for n in range(3)]
     assert spoofed == [200, 200, 429]  # the client's own leftmost hop changes nothing
     other_viewer = chat(client, "session-bbbb", **{"X-Forwarded-For": "203.0.113.6, 130.176.0.1"})
     assert other_viewer == 200
     # Fewer hops than trusted proxies: it did not come through them; the TCP peer is counted.
-    assert chat(client, "session-cccc", **{"X-Forwarded-For": "203.0.113.99"}) == 200
-    assert chat(client, "session-cccc", **{"X-Forwarded-For": "203.0.113.98"}) == 200
-    assert chat(client, "session-cccc", **{"X-Forwarded-For": "203.0.113.97"}) == 429
+    assert chat(client, "session-c1", **{"X-Forwarded-For": "203.0.113.99"}) == 200
+    assert chat(client, "session-c2", **{"X-Forwarded-For": "203.0.113.98"}) == 200
+    assert chat(client, "session-c3", **{"X-Forwarded-For": "203.0.113.97"}) == 429
 
 
 def test_cloudfront_viewer_address_keys_the_limit_and_ipv6_counts_per_64(make_app: AppFactory) -> None:
     client = make_app("testing", RATE_LIMIT_PER_MINUTE="2",
                       CLIENT_ADDRESS_HEADER="CloudFront-Viewer-Address").test_client()
     header = "CloudFront-Viewer-Address"
-    assert [chat(client, "session-dddd", **{header: f"203.0.113.7:{port}"}) for port in (1, 2, 3)] == [200, 200, 429]
-    v6 = [chat(client, "session-eeee", **{header: f"2001:db8:1:2::{n}:443"}) for n in (1, 2, 3)]
+    assert [chat(client, f"session-d{port}", **{header: f"203.0.113.7:{port}"}) for port in (1, 2, 3)] == [
+        200, 200, 429]
+    v6 = [chat(client, f"session-e{n}", **{header: f"2001:db8:1:2::{n}:443"}) for n in (1, 2, 3)]
     assert v6 == [200, 200, 429]  # one subscriber's /64 is one client
     assert chat(client, "session-ffff", **{header: "2001:db8:1:3::1:443"}) == 200
 
