@@ -130,7 +130,7 @@ class Demo:
         self.stage(5, "Prove the Lambda answers like the containers (shopbot parity-check)")
         reports = self.workdir / "reports"
         # One pair in flight: the local Lambda has few workers, and a queue is not a difference.
-        code = self.shopbot("parity", "parity-check", "--out", str(reports), "--concurrency", "1", allowed=(0, 1))
+        code = self.shopbot("parity", "parity-check", "--output", str(reports), "--concurrency", "1", allowed=(0, 1))
         self.result.parity_passed = code == 0
         self.result.reports = {"json": str(reports / "parity-report.json"), "html": str(reports / "parity-report.html")}
 
