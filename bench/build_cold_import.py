@@ -3,9 +3,11 @@
     .venv/bin/python bench/build_cold_import.py [--rounds 7]
 
 Both packages are unpacked and imported by a fresh `python3.12 -I -S -B` (as on Lambda,
-where /var/task is read-only: nothing compiled at import is kept), with the runtime's SDK
-(precompiled, as Lambda has it) behind them. Imported: the handler plus the heavy
-dependencies it builds lazily (anthropic, elasticsearch, redis). Goal: ours <= 0.6x naive.
+where /var/task is read-only: nothing compiled at import is kept), with what the runtime
+provides (the SDK and its own dependencies, precompiled, as Lambda has them) behind them.
+Imported: the handler plus the heavy dependencies it builds lazily (anthropic,
+elasticsearch, redis). The naive package is built by Python 3.12's pip, so it carries 3.12
+bytecode too (issue #20: the old 3.11-built baseline flattered ours). Goal: ours <= 1.0x.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 from _build_packages import build_naive, build_ours, compiled_runtime, interpreter_312, scratch, unpack
-from _common import alternate
+from _common import alternate_samples, describe
 
 IMPORT = (
     "import sys, time; sys.path[:0] = sys.argv[1:]; t = time.perf_counter()\n"
@@ -41,11 +43,15 @@ def main() -> None:
                                     capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"})
             return float(result.stdout.strip().splitlines()[-1])
 
-        medians = alternate(rounds, ours=lambda: cold(ours), naive=lambda: cold(naive))
-    print(f"cold import under {python.label}, no bytecode cache ({rounds} rounds, medians)")
-    print(f"  naive (pip --target + zip -r): {medians['naive'] * 1000:8.0f} ms")
-    print(f"  shopbot build:                 {medians['ours'] * 1000:8.0f} ms")
-    print(f"  ratio ours/naive: {medians['ours'] / medians['naive']:.2f}x (goal <= 0.60x)")
+        samples = alternate_samples(rounds, ours=lambda: cold(ours), naive=lambda: cold(naive))
+        extra = sorted({p.name for p in naive.iterdir()} - {p.name for p in ours.iterdir()})
+    ratios = sorted(o / n for o, n in zip(samples["ours"], samples["naive"], strict=True))
+    median = sorted(samples["ours"])[rounds // 2] / sorted(samples["naive"])[rounds // 2]
+    print(f"cold import under {python.label}, no bytecode cache ({rounds} interleaved rounds, median and range)")
+    print(f"  naive (3.12 pip --target + zip -r): {describe(samples['naive'], 1000, 'ms')}")
+    print(f"  shopbot build:                      {describe(samples['ours'], 1000, 'ms')}")
+    print(f"  ratio ours/naive: {median:.2f}x (per-round {ratios[0]:.2f}-{ratios[-1]:.2f}x; goal <= 1.00x)")
+    print(f"  top-level names the naive package ships and ours leaves out: {', '.join(extra) or 'none'}")
 
 
 if __name__ == "__main__":

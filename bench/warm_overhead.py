@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import statistics
 import sys
 import time
 import warnings
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._common import alternate
+from bench._common import alternate_samples, describe
 
 
 def main() -> None:
@@ -62,12 +63,15 @@ def main() -> None:
     real_stdout, sys.stdout = sys.stdout, sink  # Powertools prints one metrics line per invocation
     try:
         direct(), handler()
-        medians = alternate(args.rounds, direct=direct, handler=handler, adapter=adapter_only)
+        samples = alternate_samples(args.rounds, direct=direct, handler=handler, adapter=adapter_only)
+        medians = {name: statistics.median(values) for name, values in samples.items()}
     finally:
         sys.stdout = real_stdout
     ratio = medians["handler"] / medians["direct"]
-    print(f"warm /health: handler {medians['handler'] * 1e6:.0f} us, direct WSGI {medians['direct'] * 1e6:.0f} us,"
-          f" ratio {ratio:.2f}x (goal <= 2.2x); serverless-wsgi alone {medians['adapter'] / medians['direct']:.2f}x")
+    ratios = sorted(h / d for h, d in zip(samples["handler"], samples["direct"], strict=True))
+    print(f"warm /health: handler {describe(samples['handler'], 1e6, 'us')}, direct WSGI "
+          f"{describe(samples['direct'], 1e6, 'us')}, ratio {ratio:.2f}x (per-round {ratios[0]:.2f}-{ratios[-1]:.2f}x;"
+          f" goal <= 2.0x); serverless-wsgi alone {medians['adapter'] / medians['direct']:.2f}x")
 
 
 if __name__ == "__main__":

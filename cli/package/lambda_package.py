@@ -28,10 +28,10 @@ from ..ui import UI, get_ui
 from . import archive as package
 from . import bytecode
 from .manifest import Archive, Bytecode, Manifest, PackageEntry, git_commit, read_manifest, write_manifest, zip_digests
-from .members import Member, deflate_files, read_members
+from .members import Member, deflate_files, load_index, save_index
 from .pins import Pin, check_runtime_set, left_to_runtime, read_pins
-from .resolve import Wheel, cache_root, fetch_wheels, file_sha256, publish, unpack_wheel, wheel_requirements
-from .target import Interpreter, Target, find_interpreter
+from .resolve import Wheel, fetch_wheels, file_sha256, publish, requirements_of, unpack_wheel
+from .target import Interpreter, Target, cache_root, find_interpreter
 from .verify import Verification, require_interpreter, require_native_arch, verify_package
 
 # Bump when trimming, compiling or layout rules change: it invalidates cached layers.
@@ -87,6 +87,11 @@ class Layer:
         """`site/`, compressed: the members every build copies without recompressing."""
         return self.site.parent / "deps.zip"
 
+    @property
+    def deps_index(self) -> Path:
+        """Where each member sits in deps.zip (members.save_index)."""
+        return self.site.parent / "deps.json"
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -115,7 +120,7 @@ def prepare(build: LambdaBuild, ui: UI, announce: bool = True) -> Prepared:
         wheels, source = fetch_wheels(pins, build.target, cache)
     ui.info(f"wheels: {len(wheels)} for {build.target.platform} ({'cache' if source == 'cache' else source})")
     hashes = {name: wheel.sha256 for name, wheel in wheels.items()}
-    requires = {pin.name: wheel_requirements(wheels[pin.name].path, build.target) for pin in pins}
+    requires = requirements_of(wheels, build.target)
     left = left_to_runtime(pins, requires, build.bundle_sdk)
     shipped = [pin for pin in pins if pin.name not in left]
     provided = [pin for pin in pins if pin.name in left]
@@ -130,7 +135,7 @@ def build_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Manifest:
     shipped, provided, wheels, hashes = prepared.shipped, prepared.provided, prepared.wheels, prepared.hashes
     interpreter, layer = prepared.interpreter, prepared.layer
 
-    dependencies = read_members(layer.deps_zip)
+    dependencies = load_index(layer.deps_zip, layer.deps_index)
     unzipped = sum(member.size for member in dependencies.values())
     package.check_unzipped(unzipped)  # before anything is written
     build.output.mkdir(parents=True, exist_ok=True)
@@ -140,8 +145,9 @@ def build_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Manifest:
         service_compiled = 0
         if interpreter:
             with phase(ui, f"compiling {SERVICE_PACKAGE}/ with {interpreter.label}"):
-                service_compiled = bytecode.compile_modules(
-                    interpreter, service_root, bytecode.service_modules(service_root, SERVICE_PACKAGE)
+                service_compiled = bytecode.compile_cached(
+                    interpreter, service_root, bytecode.service_modules(service_root, SERVICE_PACKAGE),
+                    (build.cache or cache_root()) / "pyc",
                 )
         service_files = package.entries(service_root)
         for name, path in service_files:
@@ -289,6 +295,7 @@ def _build_layer(
         reused = {name: origins[name] for name, _ in files if name in origins and origins[name].method == 8}
         fresh = deflate_files([(name, path) for name, path in files if name not in reused], package.COMPRESS_LEVEL)
         package.write_package([*reused.values(), *fresh], root / "deps.zip")
+        save_index(root / "deps.zip", root / "deps.json")
     compiled = sum(1 for name, _ in files if name.endswith(".pyc"))
     if interpreter:
         ui.info(f"bytecode: {compiled} dependency modules compiled for {interpreter.label}")

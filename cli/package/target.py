@@ -5,6 +5,7 @@ Validated before anything else runs, so a typo never costs a download.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
@@ -58,9 +59,13 @@ class Interpreter:
 
 
 def find_interpreter(python: str) -> Interpreter | None:
-    """A CPython of exactly `python` (X.Y): `pythonX.Y` on PATH, else under pyenv's versions."""
+    """A CPython of exactly `python` (X.Y): `pythonX.Y` on PATH, else under pyenv's versions.
+
+    A pyenv shim on PATH is tried last (it runs pyenv, and answers only for the selected
+    version); what a real binary said is remembered by its path, size and mtime.
+    """
     for candidate in _candidates(python):
-        found = _probe(candidate, python)
+        found = _probe_remembered(candidate, python)
         if found:
             return found
     return None
@@ -68,12 +73,50 @@ def find_interpreter(python: str) -> Interpreter | None:
 
 def _candidates(python: str) -> list[Path]:
     name = f"python{python}"
-    found = [Path(p) for p in [shutil.which(name)] if p]
+    on_path = [Path(p) for p in [shutil.which(name)] if p]
+    found = [path for path in on_path if "shims" not in path.parts]
     for root in _pyenv_roots():
         versions = root / "versions"
         if versions.is_dir():
             found += sorted(versions.glob(f"{python}.*/bin/{name}"), reverse=True)
+    return found + [path for path in on_path if "shims" in path.parts]
+
+
+def _probe_remembered(candidate: Path, python: str) -> Interpreter | None:
+    if "shims" in candidate.parts:
+        return _probe(candidate, python)
+    try:
+        stat = candidate.resolve().stat()
+    except OSError:
+        return None
+    key = f"{candidate.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{python}"
+    memo = cache_root() / "interpreters.json"
+    try:
+        known = json.loads(memo.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known, dict) and isinstance(known.get(key), list) and len(known[key]) == 2:
+        path, version = known[key]
+        if Path(path).is_file():
+            return Interpreter(Path(path), str(version))
+    found = _probe(candidate, python)
+    if found is not None:
+        known = known if isinstance(known, dict) else {}
+        known[key] = [str(found.path), found.version]
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            partial = memo.with_suffix(f".{os.getpid()}.part")
+            partial.write_text(json.dumps(known, indent=1, sort_keys=True))
+            os.replace(partial, memo)
+        except OSError:
+            pass  # remembering is an optimisation only
     return found
+
+
+def cache_root() -> Path:
+    """`SHOPBOT_CACHE_DIR`, else ~/.cache/shopbot."""
+    override = os.environ.get("SHOPBOT_CACHE_DIR")
+    return Path(override) if override else Path.home() / ".cache" / "shopbot"
 
 
 def _pyenv_roots() -> list[Path]:
