@@ -119,6 +119,23 @@ def restore_leftover(module: Path) -> None:
               file=sys.stderr)
 
 
+def stop_test_runs() -> None:
+    """Kill the test run in flight (cosmic-ray starts it in its own process group, which an
+    interrupt of this process does not reach)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            pid, parent, group = int(stat.parent.name), int(fields[1]), int(fields[2])
+            if parent != os.getpid():
+                continue
+            if group == os.getpgrp():  # the clean run shares our group: end just that process
+                os.kill(pid, signal.SIGKILL)
+            else:
+                os.killpg(group, signal.SIGKILL)
+        except (OSError, IndexError, ValueError):
+            continue
+
+
 def terminate(signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")  # unwinds through the restores below
 
@@ -307,5 +324,6 @@ if __name__ == "__main__":
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
+        stop_test_runs()
         print("error: interrupted; the module's file was restored", file=sys.stderr)
         sys.exit(130)
