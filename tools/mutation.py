@@ -280,21 +280,29 @@ def main(argv: list[str]) -> int:
     backup = backup_of(module)
     backup.parent.mkdir(parents=True, exist_ok=True)
     backup.write_bytes(original)
+    interrupted = False
     try:
         for number, spec in enumerate(chosen, 1):
             outcome = run_mutant(spec, command, timeout)
             outcomes.append(outcome)
             print(f"  [{number:>3}/{len(chosen)}] {module}:{outcome.line} {outcome.operator}: "
                   f"{outcome.verdict} ({outcome.seconds:.1f} s)", flush=True)
+    except KeyboardInterrupt:
+        stop_test_runs()
+        interrupted = True
     finally:
         if (ROOT / module).read_bytes() != original:  # cosmic-ray restores it; never leave a mutant behind
             (ROOT / module).write_bytes(original)
             print(f"warning: {module} was left mutated; restored it", file=sys.stderr)
         backup.unlink(missing_ok=True)
+    if interrupted:  # what was judged so far is still worth seeing, marked as such
+        report(module, outcomes, args, partial=f"PARTIAL: interrupted after {len(outcomes)} of {len(chosen)}")
+        print(f"error: interrupted; {module} was restored", file=sys.stderr)
+        return 130
     return report(module, outcomes, args)
 
 
-def report(module: Path, outcomes: list[Outcome], args: argparse.Namespace) -> int:
+def report(module: Path, outcomes: list[Outcome], args: argparse.Namespace, partial: str = "") -> int:
     counts = {v: sum(o.verdict == v for o in outcomes) for v in ("killed", "survived", "incompetent")}
     judged = counts["killed"] + counts["survived"]
     score = 100.0 * counts["killed"] / judged if judged else 0.0
@@ -305,10 +313,11 @@ def report(module: Path, outcomes: list[Outcome], args: argparse.Namespace) -> i
         if o.verdict == "incompetent":
             print(f"\nincompetent: {module}:{o.line} {o.operator}\n{o.diff.rstrip()[-2000:]}")
     print(f"\n{module}: {len(outcomes)} mutants, killed {counts['killed']}, survived {counts['survived']}, "
-          f"incompetent {counts['incompetent']}: score {score:.0f}% (minimum {args.min_score:.0f}%)")
+          f"incompetent {counts['incompetent']}: score {score:.0f}% (minimum {args.min_score:.0f}%)"
+          + (f" [{partial}]" if partial else ""))
     if args.json:
         args.json.write_text(json.dumps({
-            "module": str(module), "mutants": len(outcomes), **counts, "score": round(score, 1),
+            "module": str(module), "mutants": len(outcomes), **counts, "score": round(score, 1), "partial": partial,
             "survivors": [{"line": o.line, "operator": o.operator, "diff": o.diff} for o in survivors],
         }, indent=2) + "\n", encoding="utf-8")
     if not judged:
