@@ -119,6 +119,23 @@ def restore_leftover(module: Path) -> None:
               file=sys.stderr)
 
 
+def stop_test_runs() -> None:
+    """Kill the test run in flight (cosmic-ray starts it in its own process group, which an
+    interrupt of this process does not reach)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            pid, parent, group = int(stat.parent.name), int(fields[1]), int(fields[2])
+            if parent != os.getpid():
+                continue
+            if group == os.getpgrp():  # the clean run shares our group: end just that process
+                os.kill(pid, signal.SIGKILL)
+            else:
+                os.killpg(group, signal.SIGKILL)
+        except (OSError, IndexError, ValueError):
+            continue
+
+
 def terminate(signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")  # unwinds through the restores below
 
@@ -263,21 +280,29 @@ def main(argv: list[str]) -> int:
     backup = backup_of(module)
     backup.parent.mkdir(parents=True, exist_ok=True)
     backup.write_bytes(original)
+    interrupted = False
     try:
         for number, spec in enumerate(chosen, 1):
             outcome = run_mutant(spec, command, timeout)
             outcomes.append(outcome)
             print(f"  [{number:>3}/{len(chosen)}] {module}:{outcome.line} {outcome.operator}: "
                   f"{outcome.verdict} ({outcome.seconds:.1f} s)", flush=True)
+    except KeyboardInterrupt:
+        stop_test_runs()
+        interrupted = True
     finally:
         if (ROOT / module).read_bytes() != original:  # cosmic-ray restores it; never leave a mutant behind
             (ROOT / module).write_bytes(original)
             print(f"warning: {module} was left mutated; restored it", file=sys.stderr)
         backup.unlink(missing_ok=True)
+    if interrupted:  # what was judged so far is still worth seeing, marked as such
+        report(module, outcomes, args, partial=f"PARTIAL: interrupted after {len(outcomes)} of {len(chosen)}")
+        print(f"error: interrupted; {module} was restored", file=sys.stderr)
+        return 130
     return report(module, outcomes, args)
 
 
-def report(module: Path, outcomes: list[Outcome], args: argparse.Namespace) -> int:
+def report(module: Path, outcomes: list[Outcome], args: argparse.Namespace, partial: str = "") -> int:
     counts = {v: sum(o.verdict == v for o in outcomes) for v in ("killed", "survived", "incompetent")}
     judged = counts["killed"] + counts["survived"]
     score = 100.0 * counts["killed"] / judged if judged else 0.0
@@ -288,10 +313,11 @@ def report(module: Path, outcomes: list[Outcome], args: argparse.Namespace) -> i
         if o.verdict == "incompetent":
             print(f"\nincompetent: {module}:{o.line} {o.operator}\n{o.diff.rstrip()[-2000:]}")
     print(f"\n{module}: {len(outcomes)} mutants, killed {counts['killed']}, survived {counts['survived']}, "
-          f"incompetent {counts['incompetent']}: score {score:.0f}% (minimum {args.min_score:.0f}%)")
+          f"incompetent {counts['incompetent']}: score {score:.0f}% (minimum {args.min_score:.0f}%)"
+          + (f" [{partial}]" if partial else ""))
     if args.json:
         args.json.write_text(json.dumps({
-            "module": str(module), "mutants": len(outcomes), **counts, "score": round(score, 1),
+            "module": str(module), "mutants": len(outcomes), **counts, "score": round(score, 1), "partial": partial,
             "survivors": [{"line": o.line, "operator": o.operator, "diff": o.diff} for o in survivors],
         }, indent=2) + "\n", encoding="utf-8")
     if not judged:
@@ -307,5 +333,6 @@ if __name__ == "__main__":
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
+        stop_test_runs()
         print("error: interrupted; the module's file was restored", file=sys.stderr)
         sys.exit(130)

@@ -188,7 +188,7 @@ def load(allow_fetch: bool = False) -> dict[str, Any]:
                 f"{PACKAGE_VERSION}`; .ci/run does it)")
         fetch()
     schema = extract(TARBALL)
-    partial = SCHEMA.with_suffix(".partial")
+    partial = SCHEMA.with_suffix(f".{os.getpid()}.partial")  # two runs extracting at once never mix
     partial.write_text(json.dumps(schema, separators=(",", ":"), sort_keys=True), encoding="utf-8")
     partial.replace(SCHEMA)
     return schema
