@@ -19,6 +19,7 @@ from ..ui import UI, get_ui
 from . import planning
 from .gates import health_gate
 from .ledger import Ledger
+from .targets_status import show_targets
 
 
 def read_status(
@@ -55,6 +56,7 @@ def read_status(
                 "drift": [str(change) for change in drifted],
             }
     _show(ui, result)
+    result["targets"] = show_targets(clients, settings, ui)  # issue 17: alias, provisioned concurrency, ECS
     return result
 
 
