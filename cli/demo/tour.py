@@ -30,6 +30,7 @@ from ..ui import UI
 from . import stack as stack_parts
 
 SHOPBOT = [sys.executable, "-c", "from shopbot_cli.main import run; run()"]
+DEMO_ECS_LOG_GROUP = "/ecs/shopbot-demo"
 DEMO_SECRET = {"ES_API_KEY": "demo-not-a-real-key-3f9c", "CONTEXT_TTL_SECONDS": "3600", "CONTEXT_MAX_TURNS": "20"}
 
 
@@ -135,8 +136,14 @@ class Demo:
         self.shopbot("cutover", "cutover", "--to", "lambda", "--yes")
         self.edge_target("after_cutover")
 
-        self.stage(7, "Where things stand (shopbot status)")
+        self.stage(7, "Where things stand (shopbot status, invoke, logs)")
         self.shopbot("status", "status")
+        self.ui.info("   a management command inside the Lambda (the local emulator answers the Invoke API):")
+        self.shopbot("invoke", "invoke", "--endpoint-url", f"http://127.0.0.1:{self.ports['api']}", "--",
+                     "flask", "check-ready")
+        self.ship_logs(clients)
+        self.shopbot("logs", "logs", "--since", "1h", "--limit", "6")
+        self.shopbot("logs-summary", "logs", "--target", "lambda", "--summary", "--since", "1h")
 
         self.stage(8, "Undo it exactly (shopbot rollback)")
         self.shopbot("rollback", "rollback", "--yes")
@@ -176,7 +183,7 @@ class Demo:
             "parity_report": str(self.workdir / "reports" / "parity-report.json"), "ledger": ledger,
             "secret_name": stack_parts.SECRET_NAME, "required_secret_keys": ["ES_API_KEY"],
             "lambda_function": stack_parts.FUNCTION, "ecs_cluster": stack_parts.CLUSTER,
-            "ecs_service": stack_parts.SERVICE, "deploy_timeout_seconds": 60,
+            "ecs_service": stack_parts.SERVICE, "deploy_timeout_seconds": 60, "ecs_log_group": DEMO_ECS_LOG_GROUP,
         }
         stack_parts.write_settings(self.workdir / "shopbot.toml", values)
         self.ui.info(f"   CloudFront distribution {distribution_id} with origins alb -> ECS, apigw -> Lambda")
@@ -207,13 +214,27 @@ class Demo:
         self.result.edge["url"] = edge.url
         self.ui.info(f"   edge (CloudFront stand-in) on {edge.url}: routes by the distribution's live config")
 
+    def ship_logs(self, clients: AwsClients) -> None:
+        """Copy both targets' output into the local CloudWatch Logs, as AWS would have."""
+        from .logship import LogShipper
+
+        logs = clients.client("logs")
+        for target, group in (("lambda", f"/aws/lambda/{stack_parts.FUNCTION}"), ("ecs", DEMO_ECS_LOG_GROUP)):
+            shipped = LogShipper(logs, group, self.workdir / "logs" / f"{target}.log").ship()
+            self.ui.info(f"   {shipped} lines of the {target} target's output -> CloudWatch Logs {group}")
+
     def warm_lambda(self) -> None:
         """Initialise every Lambda worker (secret, Redis, catalog) as provisioned concurrency
         would, so parity compares warm latency; parity-check tags cold starts either way."""
-        url = f"http://127.0.0.1:{self.ports['api']}/health/ready"
+        base = f"http://127.0.0.1:{self.ports['api']}"
+
+        def warm(_: int) -> int:  # readiness builds the store and search; one chat builds the bot
+            requests.post(f"{base}/api/chat", json={"message": "warm up"}, timeout=30)
+            return requests.get(f"{base}/health/ready", timeout=30).status_code
+
         with ThreadPoolExecutor(max_workers=self.lambda_concurrency) as pool:
             for _ in range(3):
-                list(pool.map(lambda _: requests.get(url, timeout=30).status_code, range(self.lambda_concurrency)))
+                list(pool.map(warm, range(self.lambda_concurrency)))
         self.ui.info(f"   warmed {self.lambda_concurrency} Lambda execution environment(s)")
 
     def tell_what_next(self) -> None:
