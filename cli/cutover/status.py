@@ -19,6 +19,7 @@ from ..ui import UI, get_ui
 from . import planning
 from .gates import health_gate
 from .ledger import Ledger
+from .targets_status import show_targets
 
 
 def read_status(
@@ -65,6 +66,7 @@ def read_status(
             if last.intent.get("action") == "canary":
                 result["canary"]["state"] = _canary_state(last, state.config)
     _show(ui, result)
+    result["targets"] = show_targets(clients, settings, ui)  # issue 17: alias, provisioned concurrency, ECS
     return result
 
 

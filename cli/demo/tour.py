@@ -30,6 +30,7 @@ from ..ui import UI
 from . import stack as stack_parts
 
 SHOPBOT = [sys.executable, "-c", "from shopbot_cli.main import run; run()"]
+DEMO_ECS_LOG_GROUP = "/ecs/shopbot-demo"
 DEMO_SECRET = {"ES_API_KEY": "demo-not-a-real-key-3f9c", "CONTEXT_TTL_SECONDS": "3600", "CONTEXT_MAX_TURNS": "20"}
 
 
@@ -149,8 +150,14 @@ class Demo:
         self.shopbot("cutover", "cutover", "--to", "lambda", "--yes")
         self.edge_target("after_cutover")
 
-        self.stage(9, "Where things stand (shopbot status)")
+        self.stage(9, "Where things stand (shopbot status, invoke, logs)")
         self.shopbot("status", "status")
+        self.ui.info("   a management command inside the Lambda (the local emulator answers the Invoke API):")
+        self.shopbot("invoke", "invoke", "--endpoint-url", f"http://127.0.0.1:{self.ports['api']}", "--",
+                     "flask", "check-ready")
+        self.ship_logs(clients)
+        self.shopbot("logs", "logs", "--since", "1h", "--limit", "6")
+        self.shopbot("logs-summary", "logs", "--target", "lambda", "--summary", "--since", "1h")
 
         self.stage(10, "Undo it exactly (shopbot rollback)")
         self.shopbot("rollback", "rollback", "--yes")
@@ -191,7 +198,7 @@ class Demo:
             "parity_report": str(self.workdir / "reports" / "parity-report.json"), "ledger": ledger,
             "secret_name": stack_parts.SECRET_NAME, "required_secret_keys": ["ES_API_KEY"],
             "lambda_function": stack_parts.FUNCTION, "ecs_cluster": stack_parts.CLUSTER,
-            "ecs_service": stack_parts.SERVICE, "deploy_timeout_seconds": 60,
+            "ecs_service": stack_parts.SERVICE, "deploy_timeout_seconds": 60, "ecs_log_group": DEMO_ECS_LOG_GROUP,
             # what `shopbot cost` and the capacity gate need (the local AWS has no GetAccountSettings,
             # so the account's concurrency is given as a setting)
             "ecs_task_vcpu": 0.5, "ecs_task_memory_gb": 1.0, "ecs_tasks_min": 2, "ecs_nat_gateways": 1,
@@ -243,13 +250,27 @@ class Demo:
             statuses = list(pool.map(send, range(requests_count)))
         self.ui.info(f"   {len(statuses)} shopper requests through the edge, logged ALB-style to {self.access_log}")
 
+    def ship_logs(self, clients: AwsClients) -> None:
+        """Copy both targets' output into the local CloudWatch Logs, as AWS would have."""
+        from .logship import LogShipper
+
+        logs = clients.client("logs")
+        for target, group in (("lambda", f"/aws/lambda/{stack_parts.FUNCTION}"), ("ecs", DEMO_ECS_LOG_GROUP)):
+            shipped = LogShipper(logs, group, self.workdir / "logs" / f"{target}.log").ship()
+            self.ui.info(f"   {shipped} lines of the {target} target's output -> CloudWatch Logs {group}")
+
     def warm_lambda(self) -> None:
         """Initialise every Lambda worker (secret, Redis, catalog) as provisioned concurrency
         would, so parity compares warm latency; parity-check tags cold starts either way."""
-        url = f"http://127.0.0.1:{self.ports['api']}/health/ready"
+        base = f"http://127.0.0.1:{self.ports['api']}"
+
+        def warm(_: int) -> int:  # readiness builds the store and search; one chat builds the bot
+            requests.post(f"{base}/api/chat", json={"message": "warm up"}, timeout=30)
+            return requests.get(f"{base}/health/ready", timeout=30).status_code
+
         with ThreadPoolExecutor(max_workers=self.lambda_concurrency) as pool:
             for _ in range(3):
-                list(pool.map(lambda _: requests.get(url, timeout=30).status_code, range(self.lambda_concurrency)))
+                list(pool.map(warm, range(self.lambda_concurrency)))
         self.ui.info(f"   warmed {self.lambda_concurrency} Lambda execution environment(s)")
 
     def tell_canary_limits(self) -> None:

@@ -42,6 +42,9 @@ def test_demo_migrates_to_lambda_and_back_and_leaves_nothing_running(tmp_path: P
     report = json.loads(Path(summary["reports"]["json"]).read_text())
     assert report["passed"] is True
     assert "nothing to roll back" in result.stderr  # the second rollback is a no-op
+    assert {"invoke", "logs", "logs-summary"} <= set(summary["steps"])  # issue 17: day-2 commands shown
+    assert "context: ok" in result.stderr and "search: ok" in result.stderr  # `invoke -- flask check-ready`
+    assert "REPORT RequestId:" in result.stderr and "cold starts" in result.stderr  # `logs`, `logs --summary`
 
     for pid in summary["pids"]:
         assert not Path(f"/proc/{pid}").exists(), f"demo left process {pid} running"
