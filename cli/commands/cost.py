@@ -19,12 +19,15 @@ from ..cost.report import build_report
 from ..cost.reports import read_reports
 from ..cost.traffic import read_traffic
 from ..errors import CliError, ConfigError, ExitStatus
-from ..options import EnvOption, JsonOption, command_settings
+from ..options import EnvOption, JsonOption, command_settings, examples
 from ..ui import UI, get_ui
 
 
 def register(app: typer.Typer) -> None:
-    app.command("cost")(cost)
+    app.command("cost", epilog=examples(
+        "shopbot cost --alb-logs alb-logs/ --lambda-logs lambda-report.log --html reports/cost.html",
+        "shopbot cost --alb-logs alb-logs/ --memory 512,1024,1769 --check-capacity",
+    ))(cost)
 
 
 def cost(

@@ -18,7 +18,7 @@ from ..aws import AwsClients
 from ..errors import CliError, ExitStatus
 from ..invoke.outcome import command_event, judge_command, judge_raw
 from ..invoke.remote import invoke as invoke_lambda
-from ..options import EnvOption, JsonOption, command_settings
+from ..options import EnvOption, JsonOption, command_settings, examples
 from ..settings.environments import Settings
 from ..ui import get_ui
 
@@ -84,4 +84,6 @@ def invoke(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("invoke")(invoke)
+    app.command("invoke", epilog=examples(
+        "shopbot invoke -- flask check-ready", "shopbot invoke --raw event.json",
+    ))(invoke)

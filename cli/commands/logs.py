@@ -19,7 +19,7 @@ from ..logs import groups as log_groups
 from ..logs.fetch import Follower, read, read_reports
 from ..logs.lines import LogLine, match_for, since_to_ms
 from ..logs.summary import summarize
-from ..options import EnvOption, JsonOption, command_settings
+from ..options import EnvOption, JsonOption, command_settings, examples
 from ..settings.environments import Settings
 from ..ui import UI, get_ui
 
@@ -131,4 +131,7 @@ def logs(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("logs")(logs)
+    app.command("logs", epilog=examples(
+        "shopbot logs --target both --since 10m --filter ERROR",
+        "shopbot logs --target lambda --summary --since 1h",
+    ))(logs)

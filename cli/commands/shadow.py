@@ -9,14 +9,15 @@ import typer
 from rich.markup import escape
 
 from ..aws import AwsClients
-from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings
+from ..options import DryRunOption, EnvOption, JsonOption, YesOption, command_settings, examples
 from ..ui import get_ui
 
 app = typer.Typer(help="Compare the two targets on live traffic (ECS shadows sampled requests to Lambda).",
                   no_args_is_help=True)
 
 
-@app.command("start")
+@app.command("start", epilog=examples("shopbot shadow start --sample-rate 0.05 --env production",
+                                          "shopbot shadow start --dry-run"))
 def start(
     sample_rate: Annotated[float, typer.Option("--sample-rate", help="Share of eligible requests, 0-1.")] = 0.01,
     routes: Annotated[str, typer.Option("--routes", help="Comma-separated path prefixes.")] = "/api/",
@@ -33,7 +34,7 @@ def start(
     get_ui().emit_json(run_switch(AwsClients(settings), settings, get_ui(), request, dry_run=dry_run))
 
 
-@app.command("stop")
+@app.command("stop", epilog=examples("shopbot shadow stop --yes --env production"))
 def stop(
     no_wait: Annotated[bool, typer.Option("--no-wait", help="Return once the service is updated.")] = False,
     env: EnvOption = None, json_out: JsonOption = False, yes: YesOption = False, dry_run: DryRunOption = False,
@@ -46,7 +47,7 @@ def stop(
     get_ui().emit_json(run_switch(AwsClients(settings), settings, get_ui(), request, dry_run=dry_run))
 
 
-@app.command("status")
+@app.command("status", epilog=examples("shopbot shadow status --since 1h"))
 def status(
     source: Annotated[str | None, typer.Option("--from", help="Pairs folder or s3://bucket/prefix.")] = None,
     since: Annotated[str, typer.Option("--since", help="Counters and pairs of the last 10m, 6h, 2d.")] = "6h",
@@ -67,7 +68,8 @@ def status(
     ui.emit_json(result)
 
 
-@app.command("report")
+@app.command("report", epilog=examples("shopbot shadow report --since 6h --env production",
+                                           "shopbot shadow report --from ./pairs --output reports/"))
 def report(
     source: Annotated[str | None, typer.Option("--from", help="Pairs folder or s3://bucket/prefix "
                                                               "(default: the `shadow_sink` setting).")] = None,

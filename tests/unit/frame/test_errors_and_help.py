@@ -29,8 +29,9 @@ def all_commands() -> list[list[str]]:
         if children is None:
             found.append(path)
             return
-        for name, child in children.items():
-            walk(child, [*path, name])
+        load = getattr(command, "load", None)  # the lazy root: a placeholder stands in until loaded
+        for name, child in list(children.items()):
+            walk(load(name) if load else child, [*path, name])
 
     walk(get_command(app), [])
     return found
