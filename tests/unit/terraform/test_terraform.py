@@ -11,8 +11,9 @@ import subprocess
 from dataclasses import fields
 
 import pytest
-from shopbot.config import get_config
 from shopbot_cli.settings.environments import Settings
+
+from shopbot.config import get_config
 
 from .hcl import DEPLOY, FOLDERS, Module, load, tfvars, unquote
 
