@@ -66,7 +66,8 @@ def test_both_targets_lines_reach_shopbot_logs_while_serving(
     assert ECS_STREAM.match(access["stream"])
 
     lambda_lines = [e for e in seen["events"] if e["target"] == "lambda"]
-    request_ids = {m.group(1) for e in lambda_lines if (m := re.search(r"RequestId: ([0-9a-f-]{36})", str(e["message"])))}
+    named = (re.search(r"RequestId: ([0-9a-f-]{36})", str(e["message"])) for e in lambda_lines)
+    request_ids = {match.group(1) for match in named if match}
     assert len(request_ids) == 1  # one request, one invocation
     request_id = request_ids.pop()
     kinds = [str(e["message"]).split(" ")[0] for e in lambda_lines if request_id in str(e["message"])]
