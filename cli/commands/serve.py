@@ -178,7 +178,7 @@ def _relay_output(process: subprocess.Popen[bytes], shipper: LogShipper, stream:
 
     def relay() -> None:
         for raw in iter(source.readline, b""):
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, AttributeError):  # never stop reading: gunicorn would block
                 sys.stderr.buffer.write(raw)
                 sys.stderr.buffer.flush()
             shipper.put(stream, raw.decode(errors="replace").rstrip("\r\n"))
