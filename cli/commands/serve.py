@@ -197,6 +197,7 @@ def run_lambda(
     scratch = Path(tempfile.mkdtemp(prefix="shopbot-lambda-"))
     # SIGTERM while unpacking a package (seconds for a real one) still removes the scratch dir.
     previous = signal.signal(signal.SIGTERM, _stop_during_setup)
+    shipper: LogShipper | None = None
     try:
         code_dir = _code_dir(package, scratch)
         runtime = runtime_dir(scratch) if package is not None else None
