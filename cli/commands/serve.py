@@ -3,21 +3,25 @@
 ecs: gunicorn with deploy/ecs/gunicorn.conf.py, as the container runs it.
 lambda: a local API Gateway HTTP API in front of awslambdaric workers (no Docker).
 Both run in the foreground until Ctrl-C or SIGTERM, and stop everything they started.
+With a local AWS configured (`endpoint_url`), both also ship their logs to its CloudWatch
+Logs, as Lambda and the awslogs driver do, so `shopbot logs` reads them (cli/logs/local.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 
@@ -43,6 +47,8 @@ from ..emulator.targets import (
 )
 from ..emulator.workers import FunctionConfig
 from ..errors import CliError
+from ..logs.local import ecs_log_group, ecs_stream, lambda_log_group, start_shipper
+from ..logs.ship import LogShipper
 from ..options import EnvOption, JsonOption, command_settings, examples, root_flags
 from ..settings.environments import DEFAULTS, Settings
 from ..ui import get_ui
@@ -101,12 +107,13 @@ def serve(
         get_ui().info(f"watching {', '.join(map(str, watched))}: the server restarts when it changes")
         raise typer.Exit(supervise(child_command(args), watched))
     if target is Target.ecs:
-        raise typer.Exit(run_ecs(host, chosen_port, workers, threads))
+        raise typer.Exit(run_ecs(host, chosen_port, workers, threads, settings=settings))
     region = settings.region or "us-east-1"  # the settings already read AWS_REGION / AWS_DEFAULT_REGION
     function = settings.lambda_function or "shopbot"
     run_lambda(
         host, chosen_port, handler=handler, package=package, stage=stage,
         function_name=function, region=region, concurrency=concurrency, timeout=timeout, memory=memory,
+        log_group=lambda_log_group(settings, function), settings=settings,
     )
 
 
@@ -122,17 +129,22 @@ def _root_args(settings: Settings) -> list[str]:
     return words
 
 
-def run_ecs(host: str, port: int, workers: int | None, threads: int | None) -> int:
+def run_ecs(host: str, port: int, workers: int | None, threads: int | None, settings: Settings | None = None) -> int:
     """gunicorn in the foreground; SIGINT/SIGTERM make it stop gracefully. Returns its status."""
     command, extra = gunicorn_command(host, port, workers, threads)
     chosen = int(extra.get("WEB_CONCURRENCY") or os.environ.get("WEB_CONCURRENCY") or 1)  # conf: 1 without Redis
     problem = per_process_store_problem(os.environ, chosen)
     if problem:
         raise CliError(f"{problem} (--workers 1)")
-    # gunicorn logs to stdout; ours is reserved for --json, so its log goes to stderr.
+    group = ecs_log_group(settings) if settings is not None else ""
+    shipper = start_shipper(settings, group, get_ui().warn) if settings is not None else None
+    # gunicorn logs to stdout; ours is reserved for --json, so its log goes to stderr
+    # (through a pipe we copy from when its lines also go to CloudWatch Logs).
     process = subprocess.Popen(
-        command, cwd=repository_root(), env={**os.environ, **extra}, stdout=sys.stderr.fileno()
+        command, cwd=repository_root(), env={**os.environ, **extra},
+        stdout=subprocess.PIPE if shipper else sys.stderr.fileno(), stderr=subprocess.STDOUT if shipper else None,
     )
+    relay = _relay_output(process, shipper, ecs_stream()) if shipper else None
 
     def forward(signum: int, frame: FrameType | None) -> None:
         if process.poll() is None:
@@ -143,7 +155,8 @@ def run_ecs(host: str, port: int, workers: int | None, threads: int | None) -> i
         if not wait_for_port(host, port, process, timeout=60):
             raise CliError(f"gunicorn exited with status {process.returncode} before listening: see its log above")
         _announce("ecs", f"http://{host}:{port}", {"workers": extra.get("WEB_CONCURRENCY"),
-                                                   "threads": extra.get("GUNICORN_THREADS")})
+                                                   "threads": extra.get("GUNICORN_THREADS"),
+                                                   "log_group": group if shipper else None})
         status = process.wait()
     finally:
         if process.poll() is None:
@@ -151,17 +164,40 @@ def run_ecs(host: str, port: int, workers: int | None, threads: int | None) -> i
             process.wait()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if relay is not None:
+            relay.join(5)
+        if shipper is not None:
+            shipper.close()
     return 0 if status in (0, -signal.SIGTERM, -signal.SIGINT) else status
+
+
+def _relay_output(process: subprocess.Popen[bytes], shipper: LogShipper, stream: str) -> threading.Thread:
+    """Copy gunicorn's output to our stderr and ship each line, as the awslogs driver reads a task's."""
+    source: IO[bytes] | None = process.stdout
+    assert source is not None
+
+    def relay() -> None:
+        for raw in iter(source.readline, b""):
+            with contextlib.suppress(OSError, ValueError, AttributeError):  # never stop reading: gunicorn would block
+                sys.stderr.buffer.write(raw)
+                sys.stderr.buffer.flush()
+            shipper.put(stream, raw.decode(errors="replace").rstrip("\r\n"))
+
+    thread = threading.Thread(target=relay, name="gunicorn output", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_lambda(
     host: str, port: int, *, handler: str, package: Path | None, stage: str, function_name: str,
-    region: str, concurrency: int, timeout: float, memory: int,
+    region: str, concurrency: int, timeout: float, memory: int, log_group: str | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """The API Gateway + Lambda emulator in the foreground until Ctrl-C/SIGTERM."""
     scratch = Path(tempfile.mkdtemp(prefix="shopbot-lambda-"))
     # SIGTERM while unpacking a package (seconds for a real one) still removes the scratch dir.
     previous = signal.signal(signal.SIGTERM, _stop_during_setup)
+    shipper: LogShipper | None = None
     try:
         code_dir = _code_dir(package, scratch)
         runtime = runtime_dir(scratch) if package is not None else None
@@ -171,17 +207,21 @@ def run_lambda(
         function = FunctionConfig(
             handler=handler, code_dir=code_dir, tmp_dir=tmp_dir, function_name=function_name,
             memory_mb=memory, timeout_s=timeout, region=region, concurrency=concurrency,
-            user_env=dict(os.environ), runtime_dir=runtime,
+            user_env=dict(os.environ), runtime_dir=runtime, log_group=log_group,
         )
-        emulator = LambdaEmulator(function, GatewayConfig(stage=stage, region=region), _log_line)
+        shipper = start_shipper(settings, function.group, get_ui().warn) if settings is not None else None
+        emulator = LambdaEmulator(function, GatewayConfig(stage=stage, region=region), _log_line,
+                                  shipper.put if shipper else None)
         details = {"handler": handler, "stage": stage, "concurrency": concurrency, "timeout": timeout,
-                   "memory": memory, "code_dir": str(code_dir)}
+                   "memory": memory, "code_dir": str(code_dir), "log_group": function.group if shipper else None}
         try:
             asyncio.run(serve_until_signalled(emulator, host, port, lambda url: _announce("lambda", url, details)))
         except OSError as error:
             raise CliError(f"cannot listen on {host}:{port} ({error.strerror}): pick another --port") from error
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if shipper is not None:
+            shipper.close()
         remove_tree(scratch)
 
 
@@ -236,6 +276,8 @@ def check_handler(handler: str, code_dir: Path, runtime: Path | None = None) -> 
 def _announce(target: str, url: str, details: dict[str, object]) -> None:
     ui = get_ui()
     ui.success(f"{target} target listening on {url} (Ctrl-C to stop)")
+    if details.get("log_group"):
+        ui.info(f"   its logs also go to CloudWatch Logs {details['log_group']} on the local AWS")
     ui.emit_json({"target": target, "url": url, "pid": os.getpid(), **details})
 
 

@@ -155,7 +155,8 @@ class Demo:
         self.ui.info("   a management command inside the Lambda (the local emulator answers the Invoke API):")
         self.shopbot("invoke", "invoke", "--endpoint-url", f"http://127.0.0.1:{self.ports['api']}", "--",
                      "flask", "check-ready")
-        self.ship_logs(clients)
+        self.ui.info("   both targets shipped their logs to the local CloudWatch Logs as they ran (as Lambda and "
+                     "the awslogs driver do on AWS); `shopbot logs` reads them there:")
         self.shopbot("logs", "logs", "--since", "1h", "--limit", "6")
         self.shopbot("logs-summary", "logs", "--target", "lambda", "--summary", "--since", "1h")
 
@@ -226,7 +227,8 @@ class Demo:
             running: RunningTarget = start_target(target, port, service_env, args=args, output=log)
             self.stack.on_close(running.stop)
             self.result.pids.append(running.process.pid)
-            self.ui.info(f"   {target:6} target on {running.url} (log: {log.name})")
+            group = DEMO_ECS_LOG_GROUP if target == "ecs" else f"/aws/lambda/{stack_parts.FUNCTION}"
+            self.ui.info(f"   {target:6} target on {running.url} (log: {log.name}, and CloudWatch Logs {group})")
         from .edge.proxy import EdgeProxy
 
         edge = EdgeProxy(clients.client("cloudfront"), self.distribution, self.ports["edge"],
@@ -249,15 +251,6 @@ class Demo:
         with ThreadPoolExecutor(max_workers=4) as pool:
             statuses = list(pool.map(send, range(requests_count)))
         self.ui.info(f"   {len(statuses)} shopper requests through the edge, logged ALB-style to {self.access_log}")
-
-    def ship_logs(self, clients: AwsClients) -> None:
-        """Copy both targets' output into the local CloudWatch Logs, as AWS would have."""
-        from .logship import LogShipper
-
-        logs = clients.client("logs")
-        for target, group in (("lambda", f"/aws/lambda/{stack_parts.FUNCTION}"), ("ecs", DEMO_ECS_LOG_GROUP)):
-            shipped = LogShipper(logs, group, self.workdir / "logs" / f"{target}.log").ship()
-            self.ui.info(f"   {shipped} lines of the {target} target's output -> CloudWatch Logs {group}")
 
     def warm_lambda(self) -> None:
         """Initialise every Lambda worker (secret, Redis, catalog) as provisioned concurrency

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .gateway import Gateway, GatewayConfig
-from .workers import FunctionConfig, Log, WorkerPool
+from .workers import FunctionConfig, Log, Ship, WorkerPool
 
 
 @dataclass
@@ -24,6 +24,7 @@ class LambdaEmulator:
     function: FunctionConfig
     gateway: GatewayConfig
     log: Log
+    ship: Ship | None = None  # each environment's lines to its log stream (CloudWatch Logs locally)
 
     def __post_init__(self) -> None:
         self.pool: WorkerPool | None = None
@@ -31,7 +32,7 @@ class LambdaEmulator:
 
     async def start(self, host: str, port: int) -> str:
         """Listen and answer; no worker starts until the first request (a cold start)."""
-        self.pool = WorkerPool(self.function, self.log)
+        self.pool = WorkerPool(self.function, self.log, self.ship)
         self._gateway = Gateway(self.pool, self.gateway, self.log)
         bound = await self._gateway.start(host, port)
         return f"http://{host}:{bound}"

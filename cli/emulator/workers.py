@@ -4,7 +4,8 @@ A worker is one process with its own Runtime API server; it runs one invocation 
 The pool keeps up to `concurrency` of them (like reserved concurrency): a request takes an
 idle worker, or starts a new one (a cold start), or waits for one. A function timeout
 kills the worker, as Lambda does, so the next request starts cold. Each invocation ends
-with Lambda's START/END/REPORT log lines.
+with Lambda's START/END/REPORT log lines. Given a `Ship` hook, a worker also sends those
+lines and its runtime's output to its own log stream, as Lambda does per environment.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ ACCOUNT_ID = "123456789012"
 
 OutcomeKind = Literal["ok", "error", "timeout", "too_large", "init_error", "crash"]
 Log = Callable[[str], None]
+Ship = Callable[[str, str], None]  # (log stream, line): e.g. LogShipper.put
+OUTPUT_CHUNK = 65_536
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ class FunctionConfig:
     # (awslambdaric, the AWS SDK) are importable, as on Lambda.
     runtime_dir: Path | None = None
     output_fd: int = 2  # the runtime's stdout/stderr (CloudWatch on AWS) go to our stderr
+    log_group: str | None = None  # default /aws/lambda/<function_name>, as on Lambda
+
+    @property
+    def group(self) -> str:
+        return self.log_group or f"/aws/lambda/{self.function_name}"
 
     @property
     def arn(self) -> str:
@@ -66,7 +74,12 @@ class Outcome:
     error_type: str | None = None
 
 
-def lambda_environment(config: FunctionConfig, runtime_api: str) -> dict[str, str]:
+def log_stream_name() -> str:
+    """A new execution environment's log stream, named as Lambda names it."""
+    return time.strftime("%Y/%m/%d", time.gmtime()) + f"/[$LATEST]{secrets.token_hex(16)}"
+
+
+def lambda_environment(config: FunctionConfig, runtime_api: str, stream: str | None = None) -> dict[str, str]:
     """The runtime's environment: the user's variables under Lambda's reserved ones."""
     env = dict(config.user_env)
     python_path = [str(config.code_dir)]
@@ -74,7 +87,6 @@ def lambda_environment(config: FunctionConfig, runtime_api: str) -> dict[str, st
         python_path.append(str(config.runtime_dir))
     elif env.get("PYTHONPATH"):
         python_path.append(env["PYTHONPATH"])
-    stream = time.strftime("%Y/%m/%d", time.gmtime()) + f"/[$LATEST]{secrets.token_hex(16)}"
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     env.update(
         {
@@ -82,8 +94,8 @@ def lambda_environment(config: FunctionConfig, runtime_api: str) -> dict[str, st
             "AWS_LAMBDA_FUNCTION_NAME": config.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.function_name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+            "AWS_LAMBDA_LOG_GROUP_NAME": config.group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream or log_stream_name(),
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_EXECUTION_ENV": f"AWS_Lambda_python{version}",
             "AWS_REGION": config.region,
@@ -115,9 +127,12 @@ class _Invocation:
 class Worker:
     """One execution environment: a runtime process and the Runtime API it polls."""
 
-    def __init__(self, config: FunctionConfig, log: Log) -> None:
+    def __init__(self, config: FunctionConfig, log: Log, ship: Ship | None = None) -> None:
         self._config = config
-        self._log = log
+        self._log_line = log
+        self._ship = ship
+        self.stream = log_stream_name()
+        self._output: asyncio.Task[None] | None = None
         self._server = RuntimeApiServer(self)
         self._current: _Invocation | None = None
         self._pending: _Invocation | None = None  # assigned, the runtime not yet asking
@@ -133,16 +148,42 @@ class Worker:
 
     async def start(self) -> None:
         port = await self._server.start()
-        env = lambda_environment(self._config, f"127.0.0.1:{port}")
+        env = lambda_environment(self._config, f"127.0.0.1:{port}", self.stream)
         self._spawned_at = time.perf_counter()
         isolation = ["-S"] if self._config.runtime_dir is not None else []
+        # Shipping reads the runtime's output through a pipe; otherwise it goes straight to ours.
+        output = asyncio.subprocess.PIPE if self._ship is not None else self._config.output_fd
         self._process = await asyncio.create_subprocess_exec(
             self._config.python, *isolation, "-m", "awslambdaric", self._config.handler,
             cwd=str(self._config.code_dir), env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=self._config.output_fd, stderr=self._config.output_fd,
+            stdin=asyncio.subprocess.DEVNULL, stdout=output,
+            stderr=asyncio.subprocess.STDOUT if self._ship is not None else output,
             start_new_session=True,  # Ctrl-C reaches `serve`, which stops the workers itself
         )
-        self._watcher = asyncio.get_running_loop().create_task(self._watch_exit(self._process))
+        loop = asyncio.get_running_loop()
+        self._watcher = loop.create_task(self._watch_exit(self._process))
+        if self._process.stdout is not None:
+            self._output = loop.create_task(self._relay_output(self._process.stdout))
+
+    def _log(self, text: str) -> None:
+        """A line of Lambda's own (START/END/REPORT...): to our log, and to this environment's stream."""
+        self._log_line(text)
+        if self._ship is not None:
+            for line in text.split("\n"):
+                self._ship(self.stream, line)
+
+    async def _relay_output(self, reader: asyncio.StreamReader) -> None:
+        """The runtime's output, line by line: copied to ours and shipped to this environment's stream."""
+        assert self._ship is not None
+        carry = b""
+        while chunk := await reader.read(OUTPUT_CHUNK):
+            with contextlib.suppress(OSError):
+                os.write(self._config.output_fd, chunk)
+            *lines, carry = (carry + chunk).split(b"\n")
+            for line in lines:
+                self._ship(self.stream, line.decode(errors="replace").rstrip("\r"))
+        if carry:
+            self._ship(self.stream, carry.decode(errors="replace"))
 
     def begin(self, event: bytes) -> asyncio.Future[Outcome]:
         """Start one invocation; the future resolves when it ends (answer, error, timeout, crash)."""
@@ -171,6 +212,9 @@ class Worker:
             with contextlib.suppress(ProcessLookupError):
                 self._process.kill()
             await self._process.wait()
+        if self._output is not None:  # EOF follows the exit, unless a grandchild holds the pipe
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._output, 2.0)
         await self._server.close()
 
     # -- Runtime API callbacks -------------------------------------------------------------
@@ -302,9 +346,10 @@ class WorkerPool:
     Scheduling is done in callbacks, not tasks: a warm request costs no task switch.
     """
 
-    def __init__(self, config: FunctionConfig, log: Log) -> None:
+    def __init__(self, config: FunctionConfig, log: Log, ship: Ship | None = None) -> None:
         self.config = config
         self._log = log
+        self._ship = ship
         self._idle: list[Worker] = []
         self._workers: set[Worker] = set()
         self._queue: deque[tuple[bytes, asyncio.Future[Outcome]]] = deque()
@@ -331,7 +376,7 @@ class WorkerPool:
             if worker is not None:
                 self._run(worker, event, result)
                 continue
-            worker = Worker(self.config, self._log)
+            worker = Worker(self.config, self._log, self._ship)
             self._workers.add(worker)
             self.cold_starts += 1
             task = asyncio.get_running_loop().create_task(self._cold_start(worker, event, result))

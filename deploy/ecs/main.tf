@@ -321,7 +321,7 @@ resource "aws_ecs_task_definition" "service" {
       ]
       environment = [
         { name = "FLASK_ENV", value = "production" },
-        { name = "APP_ENV", value = "ecs" },
+        { name = "APP_ENV", value = "production" },
         { name = "PORT", value = tostring(var.container_port) },
         { name = "REDIS_HOST", value = var.redis_endpoint },
         { name = "REDIS_PORT", value = tostring(var.redis_port) },

@@ -13,6 +13,8 @@ from dataclasses import fields
 import pytest
 from shopbot_cli.settings.environments import Settings
 
+from shopbot.config import get_config
+
 from .hcl import DEPLOY, FOLDERS, Module, load, tfvars, unquote
 
 MODULES = {folder: load(folder) for folder in FOLDERS}
@@ -165,6 +167,16 @@ def test_ecs_task_service_and_load_balancer() -> None:
             "aws_security_group.tasks", "aws_ecs_cluster.this"} <= set(module.resources)
     read = module.data["aws_iam_policy_document.read_secret"]["statement"][0]
     assert read["resources"] == ["${var.secrets_manager_secret_arn}"]
+
+
+def test_ecs_container_environment_is_one_the_service_starts_with() -> None:
+    """The task's APP_ENV/FLASK_ENV must name a config the service accepts: `ecs` once stopped every task."""
+    containers = MODULES["ecs"].resource("aws_ecs_task_definition", "service")["container_definitions"]
+    chosen = dict(re.findall(r'name = "(APP_ENV|FLASK_ENV)", value = "([^"]*)"', containers))
+    assert set(chosen) == {"APP_ENV", "FLASK_ENV"}
+    assert chosen["APP_ENV"] == "production"
+    for name in chosen.values():
+        assert get_config(name, {}).name == name  # raises ConfigError for a name the service refuses
 
 
 def test_edge_has_both_origins_uncached_and_keeps_host_from_api_gateway() -> None:
