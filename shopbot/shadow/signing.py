@@ -1,21 +1,20 @@
 """The shadow header: HMAC-SHA256 over method, path, body hash, timestamp and copy tag.
 
 `v1;ts=<epoch s>;tag=<p2|c1|c2>;sig=<hex>`. A header that does not verify, is older (or
-newer) than `max_age` seconds, or was already seen within that window is refused: a
-client cannot forge one to reach the shadow namespace, and a captured one cannot be
-replayed on this instance.
+newer) than `max_age` seconds, or was already seen is refused: a client cannot forge one
+to reach the shadow namespace, and a captured one cannot be replayed (on any instance
+sharing the Redis, see `seen`; on this process only without Redis).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 import time
-from collections import OrderedDict
+
+from .seen import ProcessSeen, SeenStore, SeenUnavailable
 
 TAGS = ("p2", "c1", "c2")
-MAX_SEEN = 100_000
 
 
 class ShadowRefused(Exception):
@@ -45,13 +44,12 @@ def parse(header: str) -> tuple[int, str, str]:
 
 
 class Verifier:
-    """Checks headers against one key; remembers signatures seen within `max_age`."""
+    """Checks headers against one key; remembers accepted signatures until they go stale."""
 
-    def __init__(self, key: bytes, max_age: float = 60.0) -> None:
+    def __init__(self, key: bytes, max_age: float = 60.0, seen: SeenStore | None = None) -> None:
         self.key = key
         self.max_age = max_age
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
+        self.seen: SeenStore = ProcessSeen() if seen is None else seen
 
     def verify(self, header: str, method: str, path: str, body: bytes, now: float | None = None) -> str:
         """The copy tag of a valid, fresh, unseen header; else `ShadowRefused`."""
@@ -62,10 +60,10 @@ class Verifier:
         expected = hmac.new(self.key, _message(method, path, body, ts, tag), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, sig):
             raise ShadowRefused("shadow header signature does not match")
-        with self._lock:
-            while self._seen and (next(iter(self._seen.values())) < now - self.max_age or len(self._seen) > MAX_SEEN):
-                self._seen.popitem(last=False)
-            if sig in self._seen:
-                raise ShadowRefused("shadow header replayed")
-            self._seen[sig] = now
+        try:
+            first = self.seen.first_time(sig, until=ts + self.max_age, now=now)  # acceptable until then
+        except SeenUnavailable as error:
+            raise ShadowRefused(f"replay store unavailable ({error})") from None
+        if not first:
+            raise ShadowRefused("shadow header replayed")
         return tag
