@@ -98,7 +98,7 @@ def test_the_shoppers_answer_is_byte_identical_with_shadowing_on_and_off(stack: 
 
 def test_a_forged_or_replayed_shadow_header_is_refused_by_the_candidate(stack: dict[str, Any]) -> None:
     candidate = stack["targets"]["lambda"].url
-    forged = f"v1;ts={int(time.time())};tag=c1;sig={'0' * 64}"
+    forged = f"v2;ts={int(time.time())};tag=c1;nonce={'0' * 32};sig={'0' * 64}"
     answer = requests.post(f"{candidate}/api/chat", json={"message": "hi", "session_id": "shopper-0002"},
                            headers={"X-Shopbot-Shadow": forged}, timeout=30)
     assert answer.status_code == 403

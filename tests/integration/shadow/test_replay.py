@@ -50,6 +50,14 @@ def test_a_header_accepted_by_one_instance_is_refused_by_another_sharing_the_red
     assert shadow_chat(second, sign(KEY.encode(), "POST", "/api/chat", BODY, "c2"))[0] == 200
 
 
+def test_two_shoppers_identical_requests_in_one_second_are_two_copies_not_a_replay(redis_url: str) -> None:
+    first, second = instance(REDIS_URL=redis_url), instance(REDIS_URL=redis_url)
+    now = time.time()
+    headers = [sign(KEY.encode(), "POST", "/api/chat", BODY, "c1", now=now) for _ in range(2)]
+    assert headers[0] != headers[1]
+    assert [shadow_chat(first, headers[0])[0], shadow_chat(second, headers[1])[0]] == [200, 200]
+
+
 def test_without_redis_each_process_refuses_its_own_replays_only() -> None:
     first, second = instance(), instance()
     header = sign(KEY.encode(), "POST", "/api/chat", BODY, "c1")
