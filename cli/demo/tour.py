@@ -31,7 +31,8 @@ from . import stack as stack_parts
 
 SHOPBOT = [sys.executable, "-c", "from shopbot_cli.main import run; run()"]
 DEMO_ECS_LOG_GROUP = "/ecs/shopbot-demo"
-DEMO_SECRET = {"ES_API_KEY": "demo-not-a-real-key-3f9c", "CONTEXT_TTL_SECONDS": "3600", "CONTEXT_MAX_TURNS": "20"}
+DEMO_SECRET = {"ES_API_KEY": "demo-not-a-real-key-3f9c", "CONTEXT_TTL_SECONDS": "3600", "CONTEXT_MAX_TURNS": "20",
+               "SHADOW_SIGNING_KEY": "demo-not-a-real-shadow-key-8d1e07"}  # both targets verify shadow copies
 
 
 @dataclass
@@ -49,6 +50,7 @@ class DemoResult:
     edge: dict[str, str] = field(default_factory=dict)
     steps: dict[str, int] = field(default_factory=dict)
     parity_passed: bool = False
+    shadow_passed: bool = False
     pids: list[int] = field(default_factory=list)
     reports: dict[str, str] = field(default_factory=dict)
 
@@ -70,6 +72,7 @@ class Demo:
         self.distribution = ""
         self.lambda_concurrency = 1
         self.access_log = self.workdir / "logs" / "edge-access.log"
+        self.service_env: dict[str, str] = {}
 
     # -- telling the story -------------------------------------------------------------
     def stage(self, number: int, title: str) -> None:
@@ -141,16 +144,19 @@ class Demo:
                      str(self.workdir / "logs" / "lambda.log"), "--html", str(reports / "cost.html"))
         self.result.reports["cost"] = str(reports / "cost.html")
 
-        self.stage(7, "A canary in steps (shopbot cutover --canary 5,10,15 --step-watch 10m)")
+        self.stage(7, "Compare on live traffic, bodies included (shopbot shadow start, shadow report)")
+        self.shadow_live_traffic(clients, reports)
+
+        self.stage(8, "A canary in steps (shopbot cutover --canary 5,10,15 --step-watch 10m)")
         self.shopbot("canary-plan", "cutover", "--to", "lambda", "--canary", "5,10,15", "--step-watch", "10m",
                      "--dry-run")
         self.tell_canary_limits()
 
-        self.stage(8, "Move the edge to Lambda (shopbot cutover --to lambda, gates: health, parity, capacity)")
+        self.stage(9, "Move the edge to Lambda (shopbot cutover --to lambda, gates: health, parity, capacity)")
         self.shopbot("cutover", "cutover", "--to", "lambda", "--yes")
         self.edge_target("after_cutover")
 
-        self.stage(9, "Where things stand (shopbot status, invoke, logs)")
+        self.stage(10, "Where things stand (shopbot status, invoke, logs)")
         self.shopbot("status", "status")
         self.ui.info("   a management command inside the Lambda (the local emulator answers the Invoke API):")
         self.shopbot("invoke", "invoke", "--endpoint-url", f"http://127.0.0.1:{self.ports['api']}", "--",
@@ -160,7 +166,7 @@ class Demo:
         self.shopbot("logs", "logs", "--since", "1h", "--limit", "6")
         self.shopbot("logs-summary", "logs", "--target", "lambda", "--summary", "--since", "1h")
 
-        self.stage(10, "Undo it exactly (shopbot rollback)")
+        self.stage(11, "Undo it exactly (shopbot rollback)")
         self.shopbot("rollback", "rollback", "--yes")
         self.edge_target("after_rollback")
         self.shopbot("rollback-again", "rollback", "--yes")
@@ -204,7 +210,7 @@ class Demo:
             # so the account's concurrency is given as a setting)
             "ecs_task_vcpu": 0.5, "ecs_task_memory_gb": 1.0, "ecs_tasks_min": 2, "ecs_nat_gateways": 1,
             "lambda_memory_mb": 512, "lambda_nat_gateways": 1, "traffic_logs": str(self.access_log),
-            "lambda_concurrency_limit": 1000,
+            "lambda_concurrency_limit": 1000, "shadow_sink": f"file://{self.workdir / 'shadow'}",
         }
         stack_parts.write_settings(self.workdir / "shopbot.toml", values)
         self.ui.info(f"   CloudFront distribution {distribution_id} with origins alb -> ECS, apigw -> Lambda")
@@ -219,6 +225,7 @@ class Demo:
         logs.mkdir(exist_ok=True)
         self.lambda_concurrency = 2 if self.result.redis != "memory" else 1  # memory is per process
         lambda_args = ["--concurrency", str(self.lambda_concurrency)]
+        self.service_env = service_env
         ecs_workers = "2" if self.result.redis != "memory" else "1"  # memory: one process, one store
         for target, port, args in (("ecs", self.ports["alb"], ["--workers", ecs_workers]),
                                    ("lambda", self.ports["api"], lambda_args)):
@@ -252,6 +259,35 @@ class Demo:
             statuses = list(pool.map(send, range(requests_count)))
         self.ui.info(f"   {len(statuses)} shopper requests through the edge, logged ALB-style to {self.access_log}")
 
+    def shadow_live_traffic(self, clients: AwsClients, reports: Path, count: int = 36) -> None:
+        """Shadowing on (a new ECS revision), a task of it serves shoppers and shadows each request to
+        the Lambda target, the report from those pairs is the parity engine's verdict, shadowing off."""
+        from . import shadowing
+
+        self.shopbot("shadow-start", "shadow", "start", "--sample-rate", "1", "--max-per-minute", "600",
+                     "--no-wait", "--yes")
+        shadow = shadowing.revision_environment(clients.client("ecs"), stack_parts.CLUSTER, stack_parts.SERVICE)
+        log = (self.workdir / "logs" / "ecs-shadowing.log").open("ab")
+        self.stack.on_close(log.close)
+        task = shadowing.start_shadowing_task(self.service_env, shadow, stack_parts.free_port(), log)
+        self.stack.on_close(task.stop)
+        self.result.pids.append(task.process.pid)
+        self.ui.info(f"   a task of that revision on {task.url} shadows every /api/ request to "
+                     f"{shadow['SHADOW_TARGET_URL']}")
+        answered = shadowing.shop(task.url, count)
+        pairs = shadowing.wait_for_pairs(self.workdir / "shadow", count)
+        task.stop()
+        self.ui.info(f"   {answered}/{count} shoppers answered (searches, chats with bodies); {pairs} pairs "
+                     f"(P1 shopper, P2 ECS again, C1+C2 Lambda) in {self.workdir / 'shadow'}")
+        code = self.shopbot("shadow-report", "shadow", "report", "--since", "1h", "--output",
+                            str(reports / "shadow"), allowed=(0, 1))
+        self.result.shadow_passed = code == 0
+        self.ui.info(f"   live-traffic parity: [bold {'green' if code == 0 else 'red'}]"
+                     f"{'passed' if code == 0 else 'found differences'}[/] "
+                     f"(report: {reports / 'shadow' / 'parity-report.html'})")
+        self.result.reports["shadow"] = str(reports / "shadow" / "parity-report.html")
+        self.shopbot("shadow-stop", "shadow", "stop", "--no-wait", "--yes")
+
     def warm_lambda(self) -> None:
         """Initialise every Lambda worker (secret, Redis, catalog) as provisioned concurrency
         would, so parity compares warm latency; parity-check tags cold starts either way."""
@@ -280,7 +316,8 @@ class Demo:
         self.ui.info("\n[bold green]Done.[/] The edge served "
                      f"{self.result.edge.get('before')} -> {self.result.edge.get('after_cutover')} -> "
                      f"{self.result.edge.get('after_rollback')}; parity "
-                     f"{'passed' if self.result.parity_passed else 'found differences'}.")
+                     f"{'passed' if self.result.parity_passed else 'found differences'}; live-traffic parity "
+                     f"{'passed' if self.result.shadow_passed else 'found differences'}.")
         self.ui.info(f"   parity report: {self.result.reports.get('html')}")
         self.ui.info(f"   cost report: {self.result.reports.get('cost')}")
         self.ui.info(f"   settings, logs, ledger of this run: {self.workdir}")

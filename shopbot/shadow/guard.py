@@ -2,8 +2,11 @@
 
 A request carrying `X-Shopbot-Shadow` is answered only when the header verifies against
 `SHADOW_SIGNING_KEY` (which may come from the Secrets Manager secret, so it is loaded
-first); otherwise 403 `shadow_refused`. An admitted copy reads and writes conversations
-under `shadow-<tag>-<session id>`: the shopper's history is never read or changed.
+first); otherwise 403 `shadow_refused`. Accepted signatures are remembered in the
+service's Redis when it has one (a replay is refused by every worker and environment; while
+Redis is down every shadow copy is refused), per process otherwise. An admitted copy reads
+and writes conversations under `shadow-<tag>-<session id>`: the shopper's history is never
+read or changed.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from ..context import ContextStore, Turn
 from ..errors import Forbidden
 from ..extensions import components
 from . import SHADOW_HEADER
+from .seen import build_seen_store
 from .settings import ShadowConfigError, max_age_seconds
 from .signing import ShadowRefused, Verifier
 
@@ -24,17 +28,21 @@ VERIFIER_KEY = "shopbot.shadow.verifier"
 
 def admit() -> None:
     """Set `g.shadow_tag` for a valid shadow header; raise `Forbidden` for any other."""
-    components().settings()  # the key may live in the Secrets Manager secret
+    config = components().settings()  # the key may live in the Secrets Manager secret
     key = os.environ.get("SHADOW_SIGNING_KEY", "")
     if not key:
         raise Forbidden("shadow header refused: this service has no SHADOW_SIGNING_KEY", code="shadow_refused")
-    verifier = current_app.extensions.get(VERIFIER_KEY)
-    if not isinstance(verifier, Verifier) or verifier.key != key.encode():
+    made_for = (key, config.redis_url, config.redis_password)
+    cached = current_app.extensions.get(VERIFIER_KEY)
+    if isinstance(cached, tuple) and cached[0] == made_for:
+        verifier: Verifier = cached[1]
+    else:
         try:
-            verifier = Verifier(key.encode(), max_age_seconds())
+            seen = build_seen_store(config.redis_url, config.redis_password, config.redis_timeout_seconds)
+            verifier = Verifier(key.encode(), max_age_seconds(), seen)
         except ShadowConfigError as error:
             raise Forbidden(f"shadow header refused: {error}", code="shadow_refused") from None
-        current_app.extensions[VERIFIER_KEY] = verifier
+        current_app.extensions[VERIFIER_KEY] = (made_for, verifier)
     try:
         g.shadow_tag = verifier.verify(request.headers[SHADOW_HEADER], request.method, request.path,
                                        request.get_data(cache=True))

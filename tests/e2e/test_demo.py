@@ -34,6 +34,8 @@ def test_demo_migrates_to_lambda_and_back_and_leaves_nothing_running(tmp_path: P
     summary = json.loads(result.stdout)
 
     assert summary["parity_passed"] is True
+    assert summary["shadow_passed"] is True  # issue 15: live pairs, ECS shadowing to Lambda, judged by parity
+    assert {"shadow-start", "shadow-report", "shadow-stop"} <= set(summary["steps"])
     assert (summary["edge"]["before"], summary["edge"]["after_cutover"], summary["edge"]["after_rollback"]) == (
         "ecs", "lambda", "ecs")
     assert summary["steps"]["build"] in (0, 7)  # 7: no Python 3.12 here to verify the package with

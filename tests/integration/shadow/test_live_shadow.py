@@ -98,12 +98,24 @@ def test_the_shoppers_answer_is_byte_identical_with_shadowing_on_and_off(stack: 
 
 def test_a_forged_or_replayed_shadow_header_is_refused_by_the_candidate(stack: dict[str, Any]) -> None:
     candidate = stack["targets"]["lambda"].url
-    forged = f"v1;ts={int(time.time())};tag=c1;sig={'0' * 64}"
+    forged = f"v2;ts={int(time.time())};tag=c1;nonce={'0' * 32};sig={'0' * 64}"
     answer = requests.post(f"{candidate}/api/chat", json={"message": "hi", "session_id": "shopper-0002"},
                            headers={"X-Shopbot-Shadow": forged}, timeout=30)
     assert answer.status_code == 403
     assert answer.json()["error"]["code"] == "shadow_refused"
     assert requests.get(f"{candidate}/api/chat/shopper-0002", timeout=10).status_code == 404
+
+
+def test_a_header_accepted_by_the_lambda_target_is_refused_by_a_gunicorn_worker(stack: dict[str, Any]) -> None:
+    from shopbot.shadow.signing import sign
+
+    body = json.dumps({"message": "hi", "session_id": "shopper-0003"}).encode()
+    header = sign(KEY.encode(), "POST", "/api/chat", body, "c1")
+    headers = {"X-Shopbot-Shadow": header, "Content-Type": "application/json"}
+    accepted = requests.post(f"{stack['targets']['lambda'].url}/api/chat", data=body, headers=headers, timeout=30)
+    assert accepted.status_code == 200
+    replayed = requests.post(f"{stack['targets']['plain'].url}/api/chat", data=body, headers=headers, timeout=30)
+    assert replayed.status_code == 403 and "replayed" in replayed.json()["error"]["message"]
 
 
 def test_the_counters_reach_the_sink(stack: dict[str, Any]) -> None:

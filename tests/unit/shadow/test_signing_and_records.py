@@ -42,6 +42,13 @@ def test_anything_changed_is_refused(method: str, path: str, body: bytes, key: b
         Verifier(key, max_age=60).verify(header, method, path, body, now=now)
 
 
+def test_the_nonce_is_signed() -> None:
+    header = sign(KEY, "GET", "/api/products/search", b"", "p2", now=NOW)
+    swapped = header.replace(header.split(";")[3], "nonce=" + "a" * 32)
+    with pytest.raises(ShadowRefused, match="does not match"):
+        Verifier(KEY).verify(swapped, "GET", "/api/products/search", b"", now=NOW)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_no_header_text_escapes_as_anything_but_a_refusal(header: str) -> None:

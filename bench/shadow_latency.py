@@ -1,0 +1,172 @@
+"""Shopper latency with shadowing on vs off, at about half the ECS target's capacity.
+
+One run: starts the local Lambda target (the candidate) and three local ECS targets (real
+gunicorn, `serve --target ecs`) that differ only in SHADOW_SAMPLE_RATE (off, 0.1, 1.0),
+measures the capacity of the unshadowed one with wrk, then sends the same open-loop load
+(fixed schedule, latency counted from the scheduled start) of about half that capacity to
+each in turn, interleaved (after each shadowed side, until its worker has drained its
+queue, so its backlog does not load the next side), and prints the median p50 and p99 over the rounds with the
+on/off ratios (goals at 10%: p50 <= 1.05x, p99 <= 1.2x; 100% is reported, not a goal).
+The budget is lifted (SHADOW_MAX_PER_MINUTE) so the sample rate is what is measured.
+
+    .venv/bin/python bench/shadow_latency.py [--rounds 3 --seconds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tests.support import clean_env, free_port  # noqa: E402
+
+PATH = "/api/products/search?q=waterproof+jacket"
+KEY = "bench-shadow-signing-key-0123456789"
+RATES = {"off": None, "10%": "0.1", "100%": "1"}
+
+
+def capacity(url: str, seconds: int) -> float:
+    """Requests/s at saturation (wrk, 2 threads, 16 connections)."""
+    output = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", url + PATH],
+                            capture_output=True, text=True, check=True).stdout
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    assert found, output
+    return float(found.group(1))
+
+
+async def _open_loop(url: str, rate: float, seconds: float) -> list[float]:
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
+
+        async def one(due: float) -> None:
+            nonlocal errors
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            async with session.get(url + PATH) as answer:
+                await answer.read()
+                if answer.status != 200:
+                    errors += 1
+            latencies.append(time.perf_counter() - due)  # from the scheduled start: no coordinated omission
+
+        start = time.perf_counter() + 0.05
+        await asyncio.gather(*(one(start + i / rate) for i in range(int(rate * seconds))))
+    if errors:
+        raise SystemExit(f"{errors} requests failed at {url}")
+    return latencies
+
+
+def percentiles(url: str, rate: float, seconds: float) -> tuple[float, float]:
+    latencies = sorted(asyncio.run(_open_loop(url, rate, seconds)))
+    return latencies[len(latencies) // 2], latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+
+
+def shadow_counts(folder: Path) -> dict[str, int]:
+    """The last counters each process wrote, summed."""
+    last: dict[str, dict[str, int]] = {}
+    for batch in sorted(folder.glob("shadow-*.jsonl")):
+        for line in batch.read_text().splitlines():
+            entry = json.loads(line)
+            if entry.get("kind") == "stats":
+                last[entry["origin"]] = entry
+    counts = {name: sum(int(entry.get(name, 0)) for entry in last.values())
+              for name in ("sampled", "pairs", "dropped_budget", "dropped_queue_full", "timeouts", "errors")}
+    for batch in sorted(folder.glob("shadow-*.jsonl")):  # which copy failed: P2 (primary) or C1/C2 (candidate)
+        for line in batch.read_text().splitlines():
+            for tag, answer in json.loads(line).get("answers", {}).items():
+                if answer.get("error"):
+                    counts[f"failed {tag}"] = counts.get(f"failed {tag}", 0) + 1
+    return counts
+
+
+def drained(folder: Path, timeout: float = 60.0) -> None:
+    """Wait until the side's shadow worker has handled every sampled request: a backlog left
+    draining would load the machine while the next side is measured."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        counts = shadow_counts(folder)
+        if counts["sampled"] <= counts["pairs"] + counts["dropped_budget"] + counts["dropped_queue_full"]:
+            return
+        time.sleep(0.5)
+    print(f"  (the shadow worker writing to {folder.name} had not drained after {timeout:g} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    from shopbot_cli.emulator.targets import RunningTarget, start_target
+
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    with tempfile.TemporaryDirectory() as tmp:
+        started: list[RunningTarget] = []
+        try:
+            candidate = start_target("lambda", free_port(), clean_env(SHADOW_SIGNING_KEY=KEY, LOG_LEVEL="warning"),
+                                     args=["--concurrency", "2"], output=subprocess.DEVNULL)
+            started.append(candidate)
+            urls: dict[str, str] = {}
+            for name, rate in RATES.items():
+                env = {"SHADOW_SIGNING_KEY": KEY, "LOG_LEVEL": "warning", "GUNICORN_ACCESSLOG": ""}
+                if rate is not None:
+                    env |= {"SHADOW_TARGET_URL": candidate.url, "SHADOW_SAMPLE_RATE": rate,
+                            "SHADOW_MAX_PER_MINUTE": "1000000", "SHADOW_BATCH_SECONDS": "1",
+                            "SHADOW_SINK": f"file://{tmp}/{name.rstrip('%')}"}
+                ecs = start_target("ecs", free_port(), clean_env(**env), output=subprocess.DEVNULL)
+                started.append(ecs)
+                urls[name] = ecs.url
+            for url in [candidate.url, *urls.values()]:  # build each one's search index before timing
+                for _ in range(20):
+                    requests.get(url + PATH, timeout=30).raise_for_status()
+            capacity(urls["off"], 3)  # warm up
+            full = capacity(urls["off"], 5)
+            rate = full / 2
+            print(f"ECS target capacity (wrk, GET {PATH}): {full:.0f} req/s; steady load {rate:.0f} req/s, "
+                  f"{args.seconds:g} s per side, {args.rounds} interleaved rounds")
+            sinks = {name: Path(tmp, name.rstrip("%")) for name in urls if name != "off"}
+            for name, url in urls.items():  # warm each side at the same rate, unmeasured
+                percentiles(url, rate, 1.0)
+                if name in sinks:
+                    drained(sinks[name])
+            samples: dict[str, list[tuple[float, float]]] = {name: [] for name in urls}
+            for _ in range(args.rounds):  # interleaved: noise hits every side alike
+                for name, url in urls.items():
+                    samples[name].append(percentiles(url, rate, args.seconds))
+                    if name in sinks:
+                        drained(sinks[name])
+        finally:
+            for running in started:
+                running.stop()
+        p50 = {name: statistics.median(s[0] for s in values) for name, values in samples.items()}
+        p99 = {name: statistics.median(s[1] for s in values) for name, values in samples.items()}
+        for name in urls:
+            line = f"  {name:>4}: p50 {p50[name] * 1000:6.2f} ms  p99 {p99[name] * 1000:7.2f} ms"
+            if name != "off":
+                counts = shadow_counts(sinks[name])
+                line += (f"  ratio p50 {p50[name] / p50['off']:.2f}x p99 {p99[name] / p99['off']:.2f}x"
+                         f"  (sampled {counts['sampled']}, pairs {counts['pairs']}, dropped (queue full) "
+                         f"{counts['dropped_queue_full']}, timeouts {counts['timeouts']}, errors {counts['errors']}"
+                         + "".join(f", {k} {v}" for k, v in counts.items() if k.startswith("failed")) + ")")
+            print(line)
+    print(f"goals at 10%: p50 <= 1.05x, p99 <= 1.2x; 100% reported, not a goal. "
+          f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 CPUs)")
+
+
+if __name__ == "__main__":
+    main()
