@@ -1,6 +1,6 @@
 """Shopper latency with shadowing on vs off, at about half the ECS target's capacity.
 
-One run: starts the local Lambda target (the candidate) and three local ECS targets (real
+One run: starts a candidate and three local ECS targets (real
 gunicorn, `serve --target ecs`) that differ only in SHADOW_SAMPLE_RATE (off, 0.1, 1.0),
 measures the capacity of the unshadowed one with wrk, then sends the same open-loop load
 (fixed schedule, latency counted from the scheduled start) of about half that capacity to
@@ -9,7 +9,12 @@ queue, so its backlog does not load the next side), and prints the median p50 an
 on/off ratios (goals at 10%: p50 <= 1.05x, p99 <= 1.2x; 100% is reported, not a goal).
 The budget is lifted (SHADOW_MAX_PER_MINUTE) so the sample rate is what is measured.
 
-    .venv/bin/python bench/shadow_latency.py [--rounds 3 --seconds 8]
+The candidate is by default a stub answering at once (`--candidate stub`): on AWS the
+candidate runs on Lambda, not on the task's cores, so only the primary's own costs (the
+second answer P2, the worker thread) belong in the shopper's latency. `--candidate lambda`
+runs the local Lambda target instead, whose work then shares this machine's cores.
+
+    .venv/bin/python bench/shadow_latency.py [--rounds 3 --seconds 8 --candidate stub|lambda]
 """
 
 from __future__ import annotations
@@ -26,16 +31,41 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from tests.support import clean_env, free_port  # noqa: E402
+from tests.support import clean_env, free_port, wait_for_port  # noqa: E402
 
 PATH = "/api/products/search?q=waterproof+jacket"
 KEY = "bench-shadow-signing-key-0123456789"
 RATES = {"off": None, "10%": "0.1", "100%": "1"}
+
+
+async def _closed_loop(url: str, seconds: float, connections: int = 16) -> float:
+    import aiohttp
+
+    done = 0
+    deadline = time.perf_counter() + seconds
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                async with session.get(url + PATH) as answer:
+                    await answer.read()
+                done += 1
+
+        await asyncio.gather(*(worker() for _ in range(connections)))
+    return done / seconds
+
+
+def driven_capacity(url: str, seconds: float) -> float:
+    """Requests/s at saturation as this bench's own (Python) client drives it: on 2 cores the
+    client takes CPU the target then lacks, so half of wrk's figure would not be half load."""
+    return asyncio.run(_closed_loop(url, seconds))
 
 
 def capacity(url: str, seconds: int) -> float:
@@ -105,10 +135,23 @@ def drained(folder: Path, timeout: float = 60.0) -> None:
     print(f"  (the shadow worker writing to {folder.name} had not drained after {timeout:g} s)")
 
 
+def stub_candidate() -> Any:
+    """A server that answers every request at once with a small JSON body (bench/parity_memory.py's)."""
+    from shopbot_cli.emulator.targets import RunningTarget
+
+    from bench.parity_memory import SERVER
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], start_new_session=True)
+    wait_for_port(port, process=process)
+    return RunningTarget("stub", f"http://127.0.0.1:{port}", process)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--candidate", choices=("stub", "lambda"), default="stub")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -118,8 +161,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         started: list[RunningTarget] = []
         try:
-            candidate = start_target("lambda", free_port(), clean_env(SHADOW_SIGNING_KEY=KEY, LOG_LEVEL="warning"),
-                                     args=["--concurrency", "2"], output=subprocess.DEVNULL)
+            if args.candidate == "lambda":
+                candidate = start_target("lambda", free_port(), clean_env(SHADOW_SIGNING_KEY=KEY, LOG_LEVEL="warning"),
+                                         args=["--concurrency", "2"], output=subprocess.DEVNULL)
+            else:
+                candidate = stub_candidate()
             started.append(candidate)
             urls: dict[str, str] = {}
             for name, rate in RATES.items():
@@ -135,10 +181,11 @@ def main() -> None:
                 for _ in range(20):
                     requests.get(url + PATH, timeout=30).raise_for_status()
             capacity(urls["off"], 3)  # warm up
-            full = capacity(urls["off"], 5)
-            rate = full / 2
-            print(f"ECS target capacity (wrk, GET {PATH}): {full:.0f} req/s; steady load {rate:.0f} req/s, "
-                  f"{args.seconds:g} s per side, {args.rounds} interleaved rounds")
+            full, driven = capacity(urls["off"], 5), driven_capacity(urls["off"], 5)
+            rate = driven / 2
+            print(f"ECS target capacity (GET {PATH}): {full:.0f} req/s with wrk, {driven:.0f} req/s with this "
+                  f"bench's client; steady load {rate:.0f} req/s (half the latter), {args.seconds:g} s per side, "
+                  f"{args.rounds} interleaved rounds")
             sinks = {name: Path(tmp, name.rstrip("%")) for name in urls if name != "off"}
             for name, url in urls.items():  # warm each side at the same rate, unmeasured
                 percentiles(url, rate, 1.0)
