@@ -1,7 +1,7 @@
 """Replay client CPU per HTTP request: the parity replay engine vs a bare aiohttp loop of the same shape
 against the same two local servers, in the same run (goal <= 1.2x, issue #20).
 
-    .venv/bin/python bench/replay_cpu.py [--rounds 5 --requests 2000]
+    .venv/bin/python bench/replay_cpu.py [--rounds 5 --requests 2000] [--base GIT_REF]
 
 Both clients send every corpus entry four times at once (P1, C1, P2, C2) with 16 entries in flight
 (the replay's default concurrency) to two aiohttp servers, each in its own process. The figure is the
@@ -10,7 +10,9 @@ not wall time, so the servers' work and the machine's load weigh little. The rep
 `shopbot parity-check` runs per request: reading and validating the JSONL corpus, routing each entry,
 session rewriting, the four sends, comparing, the noise statistics and the results JSONL line
 (the once-per-run route table and report files are left out: they do not grow with the corpus).
-The bare side reads the same bodies and does nothing else.
+The bare side reads the same bodies and does nothing else. Every measurement runs in a fresh process,
+as one `parity-check` is one process (no cache warmed by an earlier round). `--base REF` also runs
+the engine of an older commit (its `cli/` exported and put first on PYTHONPATH), for before/after.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from bench._common import alternate_samples  # noqa: E402
+from bench._common import alternate_samples, describe  # noqa: E402
 from tests.support import free_port, stop, wait_for_http  # noqa: E402
 
 CONCURRENCY = 16  # corpus entries in flight, as `parity-check --concurrency` defaults
@@ -122,15 +124,48 @@ def engine(ports: list[int], corpus: Path, table: Any, out: Path) -> float:
     return spent / result.sent
 
 
+def one(kind: str, ports: list[int], corpus: Path, out: Path) -> None:
+    """One measurement in this (fresh) process, as one `parity-check` run is: print CPU s per request."""
+    if kind == "bare":
+        items = [json.loads(line) for line in corpus.read_text().splitlines()]
+        print(bare(ports, items))
+        return
+    from shopbot_cli.parity.routes import service_route_table
+
+    table, note = service_route_table()  # once per run, outside the timed part
+    assert table is not None, note
+    print(engine(ports, corpus, table, out))
+
+
+def measured(kind: str, ports: list[int], corpus: Path, out: Path, pythonpath: str | None = None) -> float:
+    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
+    result = subprocess.run([sys.executable, __file__, "--one", kind, "--ports", ",".join(map(str, ports)),
+                             "--corpus", str(corpus), "--out", str(out)],
+                            env=env, check=True, capture_output=True, text=True)
+    return float(result.stdout.split()[-1])
+
+
+def export(ref: str, where: Path) -> str:
+    """The CLI package as of git `ref`, importable as shopbot_cli from a PYTHONPATH entry."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "cli"], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive.stdout, check=True)
+    (where / "cli").rename(where / "shopbot_cli")
+    return str(where)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=2000, help="corpus entries (x4 HTTP requests)")
+    parser.add_argument("--base", help="also run the engine of this git ref (before/after in the same run)")
+    parser.add_argument("--one", choices=("bare", "engine"), help=argparse.SUPPRESS)
+    parser.add_argument("--ports", help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    from shopbot_cli.parity.routes import service_route_table
-
-    table, note = service_route_table()
-    assert table is not None, note
+    if args.one:
+        one(args.one, [int(p) for p in args.ports.split(",")], args.corpus, args.out)
+        return
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         items = corpus_lines(args.requests)
@@ -138,24 +173,30 @@ def main() -> None:
         corpus.write_text("".join(json.dumps(item) + "\n" for item in items))
         ports = [free_port(), free_port()]
         servers = [subprocess.Popen([sys.executable, "-c", SERVER, str(port)]) for port in ports]
+        sides = {"bare": lambda: measured("bare", ports, corpus, Path(tmp, "bare")),
+                 "engine": lambda: measured("engine", ports, corpus, Path(tmp, "results.jsonl"))}
+        if args.base:
+            base = export(args.base, Path(tempfile.mkdtemp(dir=tmp)))
+            sides["base"] = lambda: measured("engine", ports, corpus, Path(tmp, "base.jsonl"), base)
         try:
             for port, server in zip(ports, servers, strict=True):
                 wait_for_http(f"http://127.0.0.1:{port}/health", process=server)
-            bare(ports, items[:200])  # warm both servers and the client's imports
-            engine(ports, corpus, table, Path(tmp, "warm.jsonl"))
-            samples = alternate_samples(args.rounds, bare=lambda: bare(ports, items),
-                                        engine=lambda: engine(ports, corpus, table, Path(tmp, "results.jsonl")))
+            bare(ports, items[:200])  # warm both servers
+            samples = alternate_samples(args.rounds, **sides)
         finally:
             for server in servers:
                 stop(server)
-    ratios = [e / b for e, b in zip(samples["engine"], samples["bare"], strict=True)]
-    med = {name: statistics.median(values) * 1e6 for name, values in samples.items()}
-    print(f"replay engine {med['engine']:.0f} us CPU per HTTP request "
-          f"({min(samples['engine']) * 1e6:.0f}-{max(samples['engine']) * 1e6:.0f}) vs bare aiohttp "
-          f"{med['bare']:.0f} us ({min(samples['bare']) * 1e6:.0f}-{max(samples['bare']) * 1e6:.0f}): "
-          f"ratio {med['engine'] / med['bare']:.2f}x (per-round {min(ratios):.2f}-{max(ratios):.2f}x; goal <= 1.2x); "
-          f"{args.requests} entries x 4 sends, {args.rounds} rounds; load average {load_before:.1f} -> "
+    print(f"replay client CPU per HTTP request, {args.requests} corpus entries x 4 sends, {args.rounds} interleaved "
+          f"rounds, each run in a fresh process (median, range); load average {load_before:.1f} -> "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for name, values in samples.items():
+        label = f"engine at {args.base}" if name == "base" else name
+        print(f"  {label:18s} {describe(values, 1e6, 'us')}")
+    for name in [n for n in samples if n != "bare"]:
+        ratios = sorted(e / b for e, b in zip(samples[name], samples["bare"], strict=True))
+        median = statistics.median(samples[name]) / statistics.median(samples["bare"])
+        label = f"engine at {args.base}" if name == "base" else name
+        print(f"  ratio {label} / bare: {median:.2f}x (per-round {ratios[0]:.2f}-{ratios[-1]:.2f}x; goal <= 1.2x)")
 
 
 if __name__ == "__main__":

@@ -68,8 +68,9 @@ def header_multiset(raw: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
         found = _TOKENS.get(pair, False)
         if found is False:
             found = _tokens(name, value)
-            if len(_TOKENS) < MAX_CACHED_HEADERS:
-                _TOKENS[pair] = found
+            if len(_TOKENS) >= MAX_CACHED_HEADERS:  # e.g. full of Date values: start again
+                _TOKENS.clear()
+            _TOKENS[pair] = found
         if found is not None:
             key, tokens = found
             if key in result:

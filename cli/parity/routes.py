@@ -49,8 +49,9 @@ class RouteTable:
         if cached is not None:
             return cached
         key = self._match(method, path)
-        if len(self._cache) < MAX_CACHED_PATHS:
-            self._cache[(method, path)] = key
+        if len(self._cache) >= MAX_CACHED_PATHS:  # e.g. full of one-off chat session paths: start again
+            self._cache.clear()
+        self._cache[(method, path)] = key
         return key
 
     def _match(self, method: str, path: str) -> str:
