@@ -65,8 +65,9 @@ def header_multiset(raw: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for name, value in raw:
         pair = (name, value)
-        found = _TOKENS.get(pair, False)
-        if found is False:
+        if pair in _TOKENS:
+            found = _TOKENS[pair]
+        else:
             found = _tokens(name, value)
             if len(_TOKENS) >= MAX_CACHED_HEADERS:  # e.g. full of Date values: start again
                 _TOKENS.clear()
