@@ -180,7 +180,7 @@ def main() -> None:
             sides["base"] = lambda: measured("engine", ports, corpus, Path(tmp, "base.jsonl"), base)
         try:
             for port, server in zip(ports, servers, strict=True):
-                wait_for_http(f"http://127.0.0.1:{port}/health", process=server)
+                wait_for_http(f"http://127.0.0.1:{port}/health", process=server, timeout=120)
             bare(ports, items[:200])  # warm both servers
             samples = alternate_samples(args.rounds, **sides)
         finally:
