@@ -3,8 +3,9 @@ against the same two local servers, in the same run (goal <= 1.2x, issue #20).
 
     .venv/bin/python bench/replay_cpu.py [--rounds 5 --requests 2000] [--base GIT_REF]
 
-Both clients send every corpus entry four times at once (P1, C1, P2, C2) with 16 entries in flight
-(the replay's default concurrency) to two aiohttp servers, each in its own process. The figure is the
+Both clients send every corpus entry four times at once (P1, C1, P2, C2), 16 workers and at most 16
+connections per side (the replay's default concurrency; its slots then keep 8 entries in flight), to two
+aiohttp servers, each in its own process. The figure is the
 client process's CPU time (`time.process_time()`, user + system) divided by the HTTP requests sent,
 not wall time, so the servers' work and the machine's load weigh little. The replay side is what
 `shopbot parity-check` runs per request: reading and validating the JSONL corpus, routing each entry,
@@ -35,7 +36,7 @@ sys.path.insert(0, str(REPO))
 from bench._common import alternate_samples, describe  # noqa: E402
 from tests.support import free_port, stop, wait_for_http  # noqa: E402
 
-CONCURRENCY = 16  # corpus entries in flight, as `parity-check --concurrency` defaults
+CONCURRENCY = 16  # workers and connections per side, as `parity-check --concurrency` defaults
 
 # A small JSON service: answers like shopbot's (a chat session id echoed back, a product list).
 SERVER = textwrap.dedent("""
@@ -75,7 +76,7 @@ def corpus_lines(count: int) -> list[dict[str, Any]]:
 
 
 def bare(ports: list[int], corpus: list[dict[str, Any]]) -> float:
-    """CPU per HTTP request of plain aiohttp: same URLs, four at once per entry, 16 entries in flight."""
+    """CPU per HTTP request of plain aiohttp: same URLs, four at once per entry, 16 workers."""
     import aiohttp
     from yarl import URL
 
