@@ -7,6 +7,7 @@ reason (`validate_corpora` walks every file once first).
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -380,8 +381,12 @@ def session_of(path: str, body: bytes | None) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def side_session(session_id: str, tag: str) -> str:
-    """A distinct session id per side and repetition, in the same format as the original."""
+    """A distinct session id per side and repetition, in the same format as the original.
+
+    Cached (bounded): a session's requests come one after another, and each is sent four times.
+    """
     try:
         uuid.UUID(session_id)
     except ValueError:
@@ -473,7 +478,8 @@ def validate_corpora(paths: Sequence[Path], table: RouteTable | None = None) -> 
                 loaded.skip(entry)
                 continue
             loaded.count += 1
-            loaded.keep_body(assign_route(entry, table))
+            if entry.mutating and entry.body is not None:  # only lent bodies need the route now
+                loaded.keep_body(assign_route(entry, table))
         with path.open("rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)

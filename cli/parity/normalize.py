@@ -44,16 +44,44 @@ def label(name: str) -> str:
     return "application"
 
 
+MAX_CACHED_HEADERS = 4096   # (name, value) pairs remembered: answers of one route repeat most of theirs
+_TOKENS: dict[tuple[str, str], tuple[str, tuple[str, ...]] | None] = {}
+
+
+def _tokens(name: str, value: str) -> tuple[str, tuple[str, ...]] | None:
+    """One header's lower-cased name and value tokens; None for a header never compared."""
+    key = name.lower()
+    if key in PLATFORM or key == "set-cookie":
+        return None
+    tokens = [value.strip()] if key in UNSPLITTABLE else [t.strip() for t in value.split(",")]
+    return key, tuple(t for t in tokens if t)
+
+
 def header_multiset(raw: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """Lower-cased name -> sorted value tokens (comma-joined repeats split), platform headers dropped."""
+    """Lower-cased name -> sorted value tokens (comma-joined repeats split), platform headers dropped.
+
+    Every answer is normalised, four per request: each (name, value) pair's tokens are cached, bounded.
+    """
     result: dict[str, list[str]] = {}
     for name, value in raw:
-        key = name.lower()
-        if key in PLATFORM or key == "set-cookie":
-            continue
-        tokens = [value.strip()] if key in UNSPLITTABLE else [t.strip() for t in value.split(",")]
-        result.setdefault(key, []).extend(t for t in tokens if t)
-    return {key: sorted(values) for key, values in result.items()}
+        pair = (name, value)
+        if pair in _TOKENS:
+            found = _TOKENS[pair]
+        else:
+            found = _tokens(name, value)
+            if len(_TOKENS) >= MAX_CACHED_HEADERS:  # e.g. full of Date values: start again
+                _TOKENS.clear()
+            _TOKENS[pair] = found
+        if found is not None:
+            key, tokens = found
+            if key in result:
+                result[key].extend(tokens)
+            else:
+                result[key] = list(tokens)
+    for values in result.values():
+        if len(values) > 1:
+            values.sort()
+    return result
 
 
 def cookies(raw: Iterable[tuple[str, str]]) -> list[Cookie]:

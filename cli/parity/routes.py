@@ -14,6 +14,7 @@ from werkzeug.routing import Map, MapAdapter, Rule
 
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 MAX_UNMATCHED_KEYS = 200
+MAX_CACHED_PATHS = 4096   # (method, path) -> route key remembered: real traffic repeats its paths
 
 
 @dataclass
@@ -23,6 +24,7 @@ class RouteTable:
     rules: dict[str, Rule] = field(default_factory=dict)
     _unmatched: set[str] = field(default_factory=set)
     _adapter: MapAdapter | None = None
+    _cache: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_map(cls, url_map: Map) -> RouteTable:
@@ -37,7 +39,22 @@ class RouteTable:
         return table
 
     def match(self, method: str, path: str) -> str:
-        """The route key, or `METHOD (no route)` style keys kept to a bounded number."""
+        """The route key, or `METHOD (no route)` style keys kept to a bounded number.
+
+        Matching is a costly step of reading a corpus (each entry is routed twice: when the corpus
+        is validated and when it is replayed), so answers are cached, bounded. An answer never changes
+        once given: an unmatched key is kept for good or never kept (issue #20).
+        """
+        cached = self._cache.get((method, path))
+        if cached is not None:
+            return cached
+        key = self._match(method, path)
+        if len(self._cache) >= MAX_CACHED_PATHS:  # e.g. full of one-off chat session paths: start again
+            self._cache.clear()
+        self._cache[(method, path)] = key
+        return key
+
+    def _match(self, method: str, path: str) -> str:
         if self._adapter is None:
             self._adapter = self.url_map.bind("localhost")
         adapter = self._adapter

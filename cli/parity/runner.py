@@ -168,6 +168,7 @@ class Replay:
         self.limiter = RateLimiter(options.rate)
         self.slots = Slots(max(2, options.concurrency))  # both repetitions of a request leave together
         self.sessions: dict[str, aiohttp.ClientSession] = {}
+        self.bases = {side: getattr(options, side).rstrip("/") for side in ("primary", "candidate")}
         self.origin_text = {side: _origin(getattr(options, side)) for side in ("primary", "candidate")}
         self.origins = {side: text.encode() for side, text in self.origin_text.items()}
         self.redactor = Redactor(options.mask_names)
@@ -263,21 +264,25 @@ class Replay:
             self.slots.give(side)
 
     async def _send(self, side: str, request: CorpusRequest, tag: str) -> Response:
-        base = getattr(self.options, side).rstrip("/")
         target, body, sid = request.target, request.body, request.session_id
         if sid:
             mine = side_session(sid, tag)
             target = target.replace(sid, mine)
             body = body.replace(sid.encode(), mine.encode()) if body else body
-        answer = await self._fetch(side, request.method, base + target, request.headers, body)
+        answer = await self._fetch(side, request.method, self.bases[side] + target, request.headers, body)
         if sid:
             answer.body = answer.body.replace(mine.encode(), sid.encode())
-            answer.headers = [(k, v.replace(mine, sid)) for k, v in answer.headers]
         # absolute links (Location, url_for(_external=True)) name each side's own host: compare them as one
         origin = self.origins[side]
         if origin in answer.body:
             answer.body = answer.body.replace(origin, b"{origin}")
-        answer.headers = [(k, v.replace(self.origin_text[side], "{origin}")) for k, v in answer.headers]
+        text = self.origin_text[side]
+        # headers are rebuilt only when one names the side's session or host (most answers: none does)
+        if any(text in v or (sid and mine in v) for _, v in answer.headers):
+            if sid:
+                answer.headers = [(k, v.replace(mine, sid).replace(text, "{origin}")) for k, v in answer.headers]
+            else:
+                answer.headers = [(k, v.replace(text, "{origin}")) for k, v in answer.headers]
         return answer
 
     async def _fetch(self, side: str, method: str, url: str, headers: Iterable[tuple[str, str]],

@@ -257,3 +257,18 @@ def test_an_ignored_field_does_not_hide_the_fields_after_it() -> None:
     assert kinds(diffs) == {("$.c", "value")}
     diffs = compare(answer({"a": 1, "c": 1}), answer({"c": 2, "a": 2, "z": 0}), Rules(ignore=("$.a",)))
     assert kinds(diffs) == {("$.c", "value"), ("$.z", "extra")}
+
+
+def test_header_differences_are_found_the_same_once_the_token_cache_has_filled_and_restarted() -> None:
+    from shopbot_cli.parity.normalize import MAX_CACHED_HEADERS
+
+    def pair() -> list[Diff]:
+        left = Response(200, [("Vary", "Accept, Origin"), ("ETag", '"a"'), ("Date", "x")], b"{}")
+        right = Response(200, [("vary", "Origin,Accept"), ("ETag", '"b"'), ("Date", "y")], b"{}")
+        return compare(left, right, Rules())
+
+    before = pair()
+    assert [(d.key, d.kind) for d in before] == [("headers.etag", "value")]
+    for i in range(MAX_CACHED_HEADERS + 10):  # one-off values (request ids) fill the cache: it starts again
+        Response(200, [("X-Request-Id", str(i))]).header_set()
+    assert pair() == before

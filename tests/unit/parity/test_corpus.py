@@ -18,7 +18,7 @@ from shopbot_cli.parity.corpus import (
     side_session,
     validate_corpora,
 )
-from shopbot_cli.parity.routes import RouteTable
+from shopbot_cli.parity.routes import MAX_CACHED_PATHS, RouteTable
 from shopbot_cli.parity.runner import units
 
 ALB_LINE = ('{type} 2026-11-25T10:00:00.186641Z app/shop/50dc6c495c0c9188 192.0.2.10:2817 10.0.0.1:80 0.000 0.001 '
@@ -169,6 +169,18 @@ def test_unmatched_paths_are_kept_but_bounded() -> None:
     for i in range(300):
         routes.match("GET", f"/x/{i}")
     assert routes.match("GET", "/x/9999") == "GET (other unmatched paths)"
+
+
+def test_route_keys_do_not_change_when_the_match_cache_fills_and_restarts() -> None:
+    routes = table()
+    first = [routes.match("GET", "/health"), routes.match("GET", "/x/0"), routes.match("GET", "/api/chat/a")]
+    for i in range(MAX_CACHED_PATHS + 50):  # more one-off paths than the cache holds: it starts again
+        routes.match("GET", f"/api/chat/s-{i}")
+    for i in range(300):
+        routes.match("GET", f"/x/{i}")
+    assert [routes.match("GET", "/health"), routes.match("GET", "/x/0"), routes.match("GET", "/api/chat/a")] == first
+    assert routes.match("GET", "/x/9999") == "GET (other unmatched paths)"
+    assert routes.match("GET", "/api/chat/s-1") == first[2]
 
 
 def test_a_folder_of_alb_logs_is_read_file_by_file(tmp_path: Path) -> None:
