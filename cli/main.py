@@ -7,11 +7,16 @@ stdout); `--debug`, accepted anywhere on the line, shows the traceback too.
 
 from __future__ import annotations
 
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import sys
 import traceback
+import types
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import typer
 
@@ -21,6 +26,76 @@ from .commands import LazyGroup
 from .errors import CliError, ExitStatus
 from .options import ConfigOption, EndpointUrlOption, EnvOption, ProfileOption, RegionOption, set_root_defaults
 from .ui import get_ui
+
+
+class _Deferred:
+    """Stands for a class of a module not imported yet; imports it on first use."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._where = (module, name)
+
+    def _real(self) -> Any:
+        return getattr(importlib.import_module(self._where[0]), self._where[1])
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._real()(*args, **kwargs)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._real(), attr)
+
+    def __or__(self, other: Any) -> Any:  # `Markdown | Text` in annotations evaluated at import
+        return Any
+
+    __ror__ = __or__
+
+
+class _StandInsWhileExecuting(importlib.abc.Loader):
+    """Runs a module with some of its imports answered by `_Deferred` stand-ins; only that
+    module sees them (they leave `sys.modules` as soon as it has run)."""
+
+    def __init__(self, loader: importlib.abc.Loader, stand_ins: dict[str, str]) -> None:
+        self._loader, self._stand_ins = loader, stand_ins
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        placed: dict[str, types.ModuleType] = {}
+        for name, attribute in self._stand_ins.items():
+            if name not in sys.modules:
+                placed[name] = types.ModuleType(name)
+                setattr(placed[name], attribute, _Deferred(name, attribute))
+        sys.modules.update(placed)
+        try:
+            self._loader.exec_module(module)
+        finally:
+            for name, stand_in in placed.items():
+                if sys.modules.get(name) is stand_in:
+                    del sys.modules[name]
+
+
+class _LeanTyperHelp(importlib.abc.MetaPathFinder):
+    """`shopbot --help` and TAB completion load Typer's `rich_utils`, which imports
+    rich.markdown (markdown_it) and rich.traceback at its top: ~125 ms, half the start-up,
+    for Markdown help and pretty tracebacks that shopbot never shows (its markup mode is
+    `rich`, its errors are one line). They are imported when first used instead (#20)."""
+
+    MODULE = "typer.rich_utils"
+    STAND_INS: ClassVar[dict[str, str]] = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
+
+    def find_spec(self, name: str, path: Sequence[str] | None, target: types.ModuleType | None = None
+                  ) -> importlib.machinery.ModuleSpec | None:
+        if name != self.MODULE:
+            return None
+        sys.meta_path.remove(self)  # once: the lookup below must not come back here
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _StandInsWhileExecuting(spec.loader, self.STAND_INS)
+        return spec
+
+
+if _LeanTyperHelp.MODULE not in sys.modules:
+    sys.meta_path.insert(0, _LeanTyperHelp())
 
 # Each module under cli/commands/ exposes `register(app)`; commands/__init__.py lists them
 # (COMMANDS) and LazyGroup imports one when its command runs, so start-up stays short.
