@@ -257,3 +257,19 @@ def test_an_ignored_field_does_not_hide_the_fields_after_it() -> None:
     assert kinds(diffs) == {("$.c", "value")}
     diffs = compare(answer({"a": 1, "c": 1}), answer({"c": 2, "a": 2, "z": 0}), Rules(ignore=("$.a",)))
     assert kinds(diffs) == {("$.c", "value"), ("$.z", "extra")}
+
+
+def test_a_value_is_shown_whole_up_to_200_characters_and_cut_after() -> None:
+    [whole] = compare(answer({"note": "p" * 200}), answer({"note": "c" * 200}), Rules())
+    assert (whole.primary, whole.candidate) == ("p" * 200, "c" * 200)
+    [cut] = compare(answer({"note": "p" * 201}), answer({"note": "c" * 201}), Rules())
+    assert (cut.primary, cut.candidate) == ("p" * 200 + "… (201 chars)", "c" * 200 + "… (201 chars)")
+
+
+def test_a_cookie_the_candidate_renames_is_caught_whichever_name_sorts_first() -> None:
+    sid = answer({}, headers=[("Set-Cookie", "sid=1; Path=/")])
+    session = answer({}, headers=[("Set-Cookie", "session=1; Path=/")])
+    for primary, candidate in ((sid, session), (session, sid)):
+        [diff] = compare(primary, candidate, Rules())
+        assert (diff.key, diff.kind) == ("headers.set-cookie", "attributes")
+        assert {diff.primary, diff.candidate} == {"sid=…; path=/", "session=…; path=/"}
