@@ -67,6 +67,14 @@ def test_origin_for_maps_targets_and_refuses_unknown() -> None:
         planning.origin_for(Settings(alb_origin_id=ALB), "lambda")
 
 
+def test_each_origin_is_named_by_the_target_it_serves() -> None:
+    """What `status` and the plan show: `ecs` for the ALB origin, `lambda` for the API, any other by its id."""
+    assert planning.target_of(SETTINGS, ALB) == "ecs" and planning.target_of(SETTINGS, API) == "lambda"
+    for other in ("cdn-edge", GROUP, "zz-origin"):  # sorting before, between and after the two
+        assert planning.target_of(SETTINGS, other) == other
+    assert planning.target_of(Settings(api_origin_id=API), ALB) == ALB, "no alb_origin_id: the bare id"
+
+
 def test_semantic_diff_matches_items_by_identity_and_sees_reorders() -> None:
     before = distribution_config()
     after = copy.deepcopy(before)
