@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -283,6 +284,16 @@ def test_a_canary_without_an_outcome_says_whether_it_started() -> None:
     assert planning.explain(attached, canary).startswith("the canary started (policy P1 attached)")
     assert planning.drift(attached, canary) == [] and planning.drift(config, canary) == []
     assert planning.target_of(SETTINGS, API) == "lambda" and planning.target_of(SETTINGS, "x") == "x"
+
+
+def test_a_canary_read_back_from_the_ledger_json_says_whether_it_started() -> None:
+    """Entries come from the S3 object through json.loads: its strings are new objects, never the literals."""
+    config = distribution_config()
+    stored = json.loads(json.dumps({**_intent(config, {}), "action": "canary"}))
+    canary = planning.LastChange(stored, None)
+    attached = {**config, "ContinuousDeploymentPolicyId": "P1"}
+    assert planning.explain(attached, canary).startswith("the canary started (policy P1 attached)")
+    assert planning.drift(attached, canary) == []
 
 
 def test_a_real_move_is_not_a_noop() -> None:
