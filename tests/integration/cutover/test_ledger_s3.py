@@ -10,8 +10,10 @@ from typing import Any
 
 import boto3
 import pytest
+from shopbot_cli.aws import AwsClients
 from shopbot_cli.cutover.ledger import Ledger, LedgerLocation
 from shopbot_cli.errors import ConfigError, ConflictError
+from shopbot_cli.settings.environments import Settings
 
 from tests.integration.cutover.conftest import BUCKET, LEDGER
 
@@ -26,6 +28,14 @@ def bucket(aws: str) -> str:
 
 def _ledger() -> Ledger:
     return Ledger(boto3.client("s3"), LedgerLocation.parse(LEDGER), WHO)
+
+
+def test_a_command_opens_the_ledger_named_in_its_settings_as_the_sts_caller(bucket: str) -> None:
+    ledger = Ledger.open(AwsClients(Settings()), LEDGER)
+    assert (str(ledger.location), ledger.who) == (LEDGER, WHO)
+    assert ledger.append("note", text="hi")["who"] == WHO
+    with pytest.raises(ConfigError, match=r"must look like s3://bucket/path/ledger\.json"):
+        Ledger.open(AwsClients(Settings()), f"s3://{BUCKET}")
 
 
 def test_the_holder_renews_and_releases_and_a_broken_lease_is_noticed(bucket: str) -> None:
