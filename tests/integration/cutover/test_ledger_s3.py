@@ -109,6 +109,17 @@ def test_a_corrupt_object_is_one_clear_error_and_bad_entries_survive_appends(buc
     assert stored["entries"][0] == 7 and stored["lease"] == {"id": 1}, "kept exactly as stored"
 
 
+def test_a_lease_taken_from_someone_is_recorded_as_broken_or_expired(bucket: str) -> None:
+    ledger = _ledger()
+    first = ledger.acquire("ana:1", "canary", 60, now=lambda: 1000.0)
+    second = ledger.acquire("bob:2", "cutover", 60, force=True, now=lambda: 1010.0)   # still held: forced
+    third = ledger.acquire("cy:3", "rollback", 60, now=lambda: 2000.0)                # expired at 1070
+    assert first and second and third
+    assert [(e["event"], e["previous"]["id"], e["lease_id"], e["action"]) for e in ledger.entries()] == [
+        ("broken (--force)", first["id"], second["id"], "cutover"),
+        ("expired and taken over", second["id"], third["id"], "rollback")]
+
+
 def test_taking_a_free_lease_records_no_takeover(bucket: str) -> None:
     ledger = _ledger()
     lease = ledger.acquire("me:1", "cutover", 60)
