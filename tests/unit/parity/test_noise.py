@@ -355,3 +355,5 @@ def test_within_side_rates_of_a_finding_are_shown_to_four_places() -> None:
         observe(noise, price(10), price(10), price(11), price(12 if i == 0 else 11))
     [verdict] = noise.verdicts()
     assert (verdict.stats["within_primary"], verdict.stats["within_candidate"]) == (0.0, 0.3333)
+    hidden = max(0.0, upper_bound(3, 3) - 1 / 3)
+    assert verdict.stats["hidden_rate_95"] == round(hidden, 4) != round(hidden, 5), "four places, like the rates"
