@@ -197,6 +197,13 @@ def test_an_origin_added_or_removed_by_hand_is_named() -> None:
     assert planning.semantic_diff(extra, before)[0].after is None
 
 
+def test_a_long_list_is_still_matched_by_identity() -> None:
+    """More than 256 items (past CPython's cached small ints): one removed item is one change, by its id."""
+    before = {"Items": [{"Id": f"o{i}", "Weight": 1} for i in range(300)]}
+    after = {"Items": before["Items"][1:]}
+    assert [(c.path, c.after) for c in planning.semantic_diff(before, after)] == [("Items['o0']", None)]
+
+
 def test_lists_without_identity_compare_by_position_and_length() -> None:
     before = {"Aliases": {"Items": ["a.example.com", "b.example.com"]}}
     assert [str(c) for c in planning.semantic_diff(before, {"Aliases": {"Items": ["a.example.com",
