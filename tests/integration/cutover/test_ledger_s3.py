@@ -10,8 +10,10 @@ from typing import Any
 
 import boto3
 import pytest
+from shopbot_cli.aws import AwsClients
 from shopbot_cli.cutover.ledger import Ledger, LedgerLocation
 from shopbot_cli.errors import ConfigError, ConflictError
+from shopbot_cli.settings.environments import Settings
 
 from tests.integration.cutover.conftest import BUCKET, LEDGER
 
@@ -26,6 +28,14 @@ def bucket(aws: str) -> str:
 
 def _ledger() -> Ledger:
     return Ledger(boto3.client("s3"), LedgerLocation.parse(LEDGER), WHO)
+
+
+def test_a_command_opens_the_ledger_named_in_its_settings_as_the_sts_caller(bucket: str) -> None:
+    ledger = Ledger.open(AwsClients(Settings()), LEDGER)
+    assert (str(ledger.location), ledger.who) == (LEDGER, WHO)
+    assert ledger.append("note", text="hi")["who"] == WHO
+    with pytest.raises(ConfigError, match=r"must look like s3://bucket/path/ledger\.json"):
+        Ledger.open(AwsClients(Settings()), f"s3://{BUCKET}")
 
 
 def test_the_holder_renews_and_releases_and_a_broken_lease_is_noticed(bucket: str) -> None:
@@ -97,6 +107,17 @@ def test_a_corrupt_object_is_one_clear_error_and_bad_entries_survive_appends(buc
                                "(pass --force to break it)"]
     stored = json.loads(s3.get_object(Bucket=bucket, Key="cutover/ledger.json")["Body"].read())
     assert stored["entries"][0] == 7 and stored["lease"] == {"id": 1}, "kept exactly as stored"
+
+
+def test_a_lease_taken_from_someone_is_recorded_as_broken_or_expired(bucket: str) -> None:
+    ledger = _ledger()
+    first = ledger.acquire("ana:1", "canary", 60, now=lambda: 1000.0)
+    second = ledger.acquire("bob:2", "cutover", 60, force=True, now=lambda: 1010.0)   # still held: forced
+    third = ledger.acquire("cy:3", "rollback", 60, now=lambda: 2000.0)                # expired at 1070
+    assert first and second and third
+    assert [(e["event"], e["previous"]["id"], e["lease_id"], e["action"]) for e in ledger.entries()] == [
+        ("broken (--force)", first["id"], second["id"], "cutover"),
+        ("expired and taken over", second["id"], third["id"], "rollback")]
 
 
 def test_taking_a_free_lease_records_no_takeover(bucket: str) -> None:

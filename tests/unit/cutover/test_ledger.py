@@ -97,6 +97,14 @@ def test_good_entries_have_no_problem() -> None:
     assert entry_problem({"id": "w", "kind": "watch"}) is None
 
 
+@pytest.mark.parametrize("kind", ["canary-cleanup", "canary-step", "lease", "shadow", "watch", "watch-end"])
+def test_entries_of_every_other_kind_the_toolkit_writes_are_kept(kind: str) -> None:
+    """Only intents and outcomes have a required shape; a canary step is not checked as an intent."""
+    entry = {"id": "e1", "kind": kind, "distribution": "D1", "at": "2026-12-01T08:00:00Z"}
+    entries, _, problems = parse_document(json.dumps({"entries": [entry]}).encode(), WHERE)
+    assert (entries, problems) == ([entry], [])
+
+
 def test_bad_entries_are_skipped_by_index_and_good_ones_kept() -> None:
     good = intent()
     data = json.dumps({"entries": [1, good, {"id": "x"}, {"id": "o", "kind": "outcome", "intent_id": "i1",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -65,6 +66,14 @@ def test_origin_for_maps_targets_and_refuses_unknown() -> None:
         planning.origin_for(SETTINGS, "k8s")
     with pytest.raises(ConfigError, match="api_origin_id"):
         planning.origin_for(Settings(alb_origin_id=ALB), "lambda")
+
+
+def test_each_origin_is_named_by_the_target_it_serves() -> None:
+    """What `status` and the plan show: `ecs` for the ALB origin, `lambda` for the API, any other by its id."""
+    assert planning.target_of(SETTINGS, ALB) == "ecs" and planning.target_of(SETTINGS, API) == "lambda"
+    for other in ("cdn-edge", GROUP, "zz-origin"):  # sorting before, between and after the two
+        assert planning.target_of(SETTINGS, other) == other
+    assert planning.target_of(Settings(api_origin_id=API), ALB) == ALB, "no alb_origin_id: the bare id"
 
 
 def test_semantic_diff_matches_items_by_identity_and_sees_reorders() -> None:
@@ -188,6 +197,13 @@ def test_an_origin_added_or_removed_by_hand_is_named() -> None:
     assert planning.semantic_diff(extra, before)[0].after is None
 
 
+def test_a_long_list_is_still_matched_by_identity() -> None:
+    """More than 256 items (past CPython's cached small ints): one removed item is one change, by its id."""
+    before = {"Items": [{"Id": f"o{i}", "Weight": 1} for i in range(300)]}
+    after = {"Items": before["Items"][1:]}
+    assert [(c.path, c.after) for c in planning.semantic_diff(before, after)] == [("Items['o0']", None)]
+
+
 def test_lists_without_identity_compare_by_position_and_length() -> None:
     before = {"Aliases": {"Items": ["a.example.com", "b.example.com"]}}
     assert [str(c) for c in planning.semantic_diff(before, {"Aliases": {"Items": ["a.example.com",
@@ -275,6 +291,16 @@ def test_a_canary_without_an_outcome_says_whether_it_started() -> None:
     assert planning.explain(attached, canary).startswith("the canary started (policy P1 attached)")
     assert planning.drift(attached, canary) == [] and planning.drift(config, canary) == []
     assert planning.target_of(SETTINGS, API) == "lambda" and planning.target_of(SETTINGS, "x") == "x"
+
+
+def test_a_canary_read_back_from_the_ledger_json_says_whether_it_started() -> None:
+    """Entries come from the S3 object through json.loads: its strings are new objects, never the literals."""
+    config = distribution_config()
+    stored = json.loads(json.dumps({**_intent(config, {}), "action": "canary"}))
+    canary = planning.LastChange(stored, None)
+    attached = {**config, "ContinuousDeploymentPolicyId": "P1"}
+    assert planning.explain(attached, canary).startswith("the canary started (policy P1 attached)")
+    assert planning.drift(attached, canary) == []
 
 
 def test_a_real_move_is_not_a_noop() -> None:

@@ -272,3 +272,39 @@ def test_header_differences_are_found_the_same_once_the_token_cache_has_filled_a
     for i in range(MAX_CACHED_HEADERS + 10):  # one-off values (request ids) fill the cache: it starts again
         Response(200, [("X-Request-Id", str(i))]).header_set()
     assert pair() == before
+
+
+def test_a_value_is_shown_whole_up_to_200_characters_and_cut_after() -> None:
+    [whole] = compare(answer({"note": "p" * 200}), answer({"note": "c" * 200}), Rules())
+    assert (whole.primary, whole.candidate) == ("p" * 200, "c" * 200)
+    [cut] = compare(answer({"note": "p" * 201}), answer({"note": "c" * 201}), Rules())
+    assert (cut.primary, cut.candidate) == ("p" * 200 + "… (201 chars)", "c" * 200 + "… (201 chars)")
+
+
+def test_a_cookie_the_candidate_renames_is_caught_whichever_name_sorts_first() -> None:
+    sid = answer({}, headers=[("Set-Cookie", "sid=1; Path=/")])
+    session = answer({}, headers=[("Set-Cookie", "session=1; Path=/")])
+    for primary, candidate in ((sid, session), (session, sid)):
+        [diff] = compare(primary, candidate, Rules())
+        assert (diff.key, diff.kind) == ("headers.set-cookie", "attributes")
+        assert {diff.primary, diff.candidate} == {"sid=…; path=/", "session=…; path=/"}
+
+
+def test_fields_past_the_cap_are_neither_reported_nor_counted_as_compared() -> None:
+    visited: set[str] = set()
+    diffs = compare(answer({f"k{i}": i for i in range(80)}), answer({f"k{i}": -i - 1 for i in range(80)}), Rules(),
+                    visited)
+    assert [d.key for d in diffs] == [f"$.k{i}" for i in range(50)]
+    assert visited == {"$", *(f"$.k{i}" for i in range(50))}, "a field never compared is no noise sample"
+
+
+def test_a_shape_only_list_empty_on_one_side_has_no_item_to_compare() -> None:
+    rules = Rules(shape_only=("$.turns",))
+    assert compare(answer({"turns": [{"at": 1}]}), answer({"turns": []}), rules) == []
+    assert compare(answer({"turns": []}), answer({"turns": [{"at": 1}]}), rules) == []
+
+
+def test_a_long_list_in_another_order_is_one_order_difference() -> None:
+    items = list(range(300))
+    [diff] = compare(answer({"ids": items}), answer({"ids": items[::-1]}), Rules())
+    assert (diff.key, diff.kind, diff.detail) == ("$.ids", "order", "same items, different order")

@@ -61,6 +61,17 @@ def test_field_that_flaps_format_within_a_side_is_not_a_format_change() -> None:
     assert all("changes format" not in v.reason for v in noise.verdicts())
 
 
+def test_a_noisy_field_whose_primary_already_mixes_formats_is_forgiven_as_noise() -> None:
+    """Primary answers ISO then epoch text, candidate epoch text twice: one format per side is not kept."""
+    noise = RouteNoise()
+    for i in range(3):
+        t = stamps(i)
+        observe(noise, body(at=t[0].isoformat()), body(at=f"{t[2].timestamp():.3f}"),
+                body(at=f"{t[1].timestamp():.3f}"), body(at=f"{t[3].timestamp():.3f}"))
+    [verdict] = noise.verdicts()
+    assert (verdict.outcome, verdict.stats["decision"]) == ("noise", "noise")
+
+
 def test_stable_field_that_differs_is_a_difference_and_says_when_samples_are_few() -> None:
     noise = RouteNoise()
     observe(noise, body(price=10), body(price=10), body(price=11), body(price=11))
@@ -227,6 +238,27 @@ def test_a_request_with_a_failed_repetition_is_not_a_sample() -> None:
     assert verdict.outcome == "fail" and verdict.stats["decision"] == "not enough samples"
 
 
+def test_a_reason_quotes_the_first_request_that_differed() -> None:
+    noise = RouteNoise()
+    for status in (500, 503):
+        failed = Response(status, [("Content-Type", "application/json")], b"{}", 2)
+        noise.observe(compare(body(), failed, Rules()), None, None, None, f"corpus.yaml:{status}")
+    [verdict] = [v for v in noise.verdicts() if v.finding.kind == "status"]
+    assert "not enough samples: status 200 on primary, 500 on candidate" in verdict.reason
+    assert [e["request"] for e in verdict.finding.examples] == ["corpus.yaml:500", "corpus.yaml:503"]
+
+
+def test_a_field_without_samples_reports_that_anything_could_hide_there() -> None:
+    """No quad answered: the report shows a 100% cross rate, no within-side noise, and 100% hidden."""
+    noise = RouteNoise()
+    noise.observe(compare(price(10), price(11), Rules()), None, None, None, "corpus.yaml:1")
+    [verdict] = noise.verdicts()
+    assert {k: verdict.stats[k] for k in ("samples", "cross_rate", "within_primary", "within_candidate",
+                                          "hidden_rate_95")} == {
+        "samples": 0, "cross_rate": 1.0, "within_primary": 0.0, "within_candidate": 0.0, "hidden_rate_95": 1.0}
+    assert verdict.reason.endswith("0 sample(s) of 3 needed to rule out noise; counted as a difference")
+
+
 def test_each_decision_is_named_in_the_stats() -> None:
     noise = RouteNoise()
     for _ in range(3):
@@ -323,3 +355,5 @@ def test_within_side_rates_of_a_finding_are_shown_to_four_places() -> None:
         observe(noise, price(10), price(10), price(11), price(12 if i == 0 else 11))
     [verdict] = noise.verdicts()
     assert (verdict.stats["within_primary"], verdict.stats["within_candidate"]) == (0.0, 0.3333)
+    hidden = max(0.0, upper_bound(3, 3) - 1 / 3)
+    assert verdict.stats["hidden_rate_95"] == round(hidden, 4) != round(hidden, 5), "four places, like the rates"
