@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import shutil
@@ -106,20 +105,17 @@ def percentiles(url: str, rate: float, seconds: float) -> tuple[float, float]:
 
 
 def shadow_counts(folder: Path) -> dict[str, int]:
-    """The last counters each process wrote, summed."""
-    last: dict[str, dict[str, int]] = {}
-    for batch in sorted(folder.glob("shadow-*.jsonl")):
-        for line in batch.read_text().splitlines():
-            entry = json.loads(line)
-            if entry.get("kind") == "stats":
-                last[entry["origin"]] = entry
-    counts = {name: sum(int(entry.get(name, 0)) for entry in last.values())
+    """The last counters each process wrote, summed, and which copies failed (P2 or C1/C2)."""
+    from shopbot_cli.shadow.pairs import read_batches
+
+    found = read_batches(str(folder), None) if folder.is_dir() else None  # a line being written is skipped
+    last = found.stats.values() if found else []
+    counts = {name: sum(int(entry.get(name, 0)) for entry in last)
               for name in ("sampled", "pairs", "dropped_budget", "dropped_queue_full", "timeouts", "errors")}
-    for batch in sorted(folder.glob("shadow-*.jsonl")):  # which copy failed: P2 (primary) or C1/C2 (candidate)
-        for line in batch.read_text().splitlines():
-            for tag, answer in json.loads(line).get("answers", {}).items():
-                if answer.get("error"):
-                    counts[f"failed {tag}"] = counts.get(f"failed {tag}", 0) + 1
+    for pair in found.pairs if found else []:
+        for tag, answer in pair["answers"].items():
+            if answer.get("error"):
+                counts[f"failed {tag}"] = counts.get(f"failed {tag}", 0) + 1
     return counts
 
 

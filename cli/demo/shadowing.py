@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from ..emulator.targets import RunningTarget, start_target
+from ..shadow.pairs import read_batches
 from ..shadow.switch import shadow_environment
 
 ASKS: tuple[tuple[str, str, dict[str, str] | None], ...] = (
@@ -59,8 +60,7 @@ def wait_for_pairs(folder: Path, count: int, timeout: float = 30.0) -> int:
     deadline = time.monotonic() + timeout
     found = 0
     while time.monotonic() < deadline:
-        found = sum(1 for batch in folder.glob("shadow-*.jsonl") for line in batch.read_text().splitlines()
-                    if '"kind": "pair"' in line or '"kind":"pair"' in line)
+        found = len(read_batches(str(folder), None).pairs) if folder.is_dir() else 0
         if found >= count:
             break
         time.sleep(0.3)
