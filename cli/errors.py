@@ -33,9 +33,17 @@ class CliError(Exception):
     status: ExitStatus = ExitStatus.ERROR
 
     def __init__(self, message: str, status: ExitStatus | None = None) -> None:
-        super().__init__(message)
+        super().__init__(one_line(message))
         if status is not None:
             self.status = status
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters escaped (`\\n`), so a name taken
+    from a file or a flag can never split the error line or hide what follows it."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class ConfigError(CliError):

@@ -11,8 +11,15 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+from hypothesis import settings
 
 from tests.support import free_port, stop, wait_for_port
+
+# CI replays the same examples on every run (a red run must be reproducible, and a landing must
+# not hang on a draw of the dice); locally each run explores new ones, and a seed loop
+# (`pytest --hypothesis-seed=N`) is how new property failures are hunted before they land.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @dataclass

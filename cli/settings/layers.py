@@ -56,8 +56,7 @@ def resolve(env: str | None, path: Path | None, flags: Mapping[str, Any], enviro
             raise ConfigError(f"{path}: missing table [environments.<name>] (e.g. [environments.local])")
         chosen, origins["name"] = _pick_env(env, environ, _default_env(document, path))
         if chosen not in environments:
-            # names are shown as written, quoted: a key with a line break stays on one line
-            known = ", ".join(name if name.isprintable() else repr(name) for name in sorted(environments)) or "none"
+            known = ", ".join(sorted(environments)) or "none"  # CliError escapes line breaks
             raise ConfigError(f"{path}: unknown environment '{chosen}' (known: {known})")
         table = environments[chosen]
         if not isinstance(table, dict):

@@ -61,6 +61,15 @@ def test_usage_errors_are_one_error_line_not_a_panel(args: list[str], says: str)
     assert "╭" not in result.stderr and "Usage:" not in result.stderr and result.stdout == ""
 
 
+def test_a_name_with_a_line_break_stays_on_the_one_error_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOPBOT_ENV", "qa\nerror: forged\x1b[2J")
+    result = run("status")
+
+    assert result.exit_code == 3
+    assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr, result.stderr
+    assert "unknown environment 'qa\\nerror: forged\\x1b[2J'" in result.stderr
+
+
 def test_with_json_a_usage_error_is_a_json_object_on_stdout() -> None:
     result = run("--json", "serve", "--target", "foo")
 
