@@ -65,8 +65,15 @@ def _read(path: Path, seen: set[Path]) -> list[Pin]:
     if resolved in seen:
         return []
     seen.add(resolved)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise CliError(f"{path}: not UTF-8 text (byte {error.start}): a requirements file is text, "
+                       "`name==version` per line") from None
+    except OSError as error:
+        raise CliError(f"{path}: cannot read it ({error.strerror})") from None
     pins: list[Pin] = []
-    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue

@@ -40,6 +40,13 @@ def test_missing_lock_names_the_file_and_the_flag(tmp_path: Path) -> None:
         read_pins(tmp_path / "nope.txt")
 
 
+def test_a_binary_lock_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    lock = tmp_path / "runtime.txt"
+    lock.write_bytes(b"flask==3.1.3\n\xff\xfe\x00")
+    with pytest.raises(CliError, match=r"runtime\.txt: not UTF-8 text \(byte 13\)"):
+        read_pins(lock)
+
+
 def test_toolkit_dependencies_in_the_runtime_set_fail_loudly() -> None:
     pins = [Pin("flask", "3.1.3"), Pin("rich", "13.7.1"), Pin("aiohttp", "3.9.0"), Pin("click", "8.5.1")]
     with pytest.raises(CliError, match="pins aiohttp, rich: toolkit dependencies") as raised:
