@@ -112,6 +112,9 @@ def _uv_download(uv: str, pins: list[Pin], target: Target, dest: Path) -> None:
             uv, "pip", "compile", "--quiet", "--no-deps", "--no-header", "--only-binary", ":all:",
             "--python-platform", f"{ARCH_TRIPLES[target.arch]}-manylinux2014", "--python-version", target.python,
             "--format", "pylock.toml", "--output-file", str(lock), str(requirements),
+            # Any interpreter will do (--python-version sets the markers); without one uv looks for a
+            # 3.X on PATH and, not finding one, downloads a managed CPython first (~10 s of a cold build).
+            "--python", sys.executable, "--no-python-downloads",
         ]
         result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
         if result.returncode != 0:
