@@ -14,11 +14,15 @@ worker processes fed file by file, so it runs while the wheels are still being u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import struct
 import subprocess
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import CliError
@@ -100,6 +104,126 @@ class CompilePool:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+# Runs under the target interpreter: the same bytes `py_compile.compile(..., dfile=/var/task/REL,
+# invalidation_mode=UNCHECKED_HASH)` would write, but sources come in on stdin and the pyc goes
+# back on stdout (frames: <II> lengths then name and bytes), so nothing touches the disk.
+_MEMORY_WORKER = r"""
+import importlib.util, struct, sys
+from importlib._bootstrap_external import _code_to_hash_pyc
+task = sys.argv[1]
+read, out = sys.stdin.buffer.read, sys.stdout.buffer
+frame = struct.Struct("<II")
+while True:
+    header = read(frame.size)
+    if len(header) < frame.size:
+        break
+    name_length, source_length = frame.unpack(header)
+    rel = read(name_length).decode()
+    source = read(source_length)
+    # dfile stays referenced while marshalling, as in py_compile: marshal marks objects referenced
+    # more than once (FLAG_REF), so a filename held only by the code would give other bytes.
+    dfile = task + "/" + rel
+    try:
+        code = compile(source, dfile, "exec", dont_inherit=True)
+        data, ok = _code_to_hash_pyc(code, importlib.util.source_hash(source), False), 1
+        del code
+    except Exception as error:  # py_compile reports any of these as PyCompileError
+        lines = (type(error).__name__ + ": " + str(error)).strip().splitlines() or ["?"]
+        data, ok = lines[-1].encode(), 0
+    name = importlib.util.cache_from_source(rel).encode() if ok else rel.encode()
+    out.write(struct.pack("<BII", ok, len(name), len(data)) + name + data)
+    out.flush()
+"""
+
+_REQUEST = struct.Struct("<II")
+_ANSWER = struct.Struct("<BII")
+
+
+class MemoryCompilePool:
+    """Worker processes of the target interpreter turning sources into pyc bytes, in memory.
+
+    `add` hands a source over (it may wait while a worker's pipe is full); each answer is passed,
+    on a reader thread per worker, to `on_compiled(pyc path, pyc bytes)`; `finish` waits for all
+    and returns the paths that did not compile (as `path: error`), which then ship as source only.
+    """
+
+    def __init__(self, interpreter: Interpreter, on_compiled: Callable[[str, bytes], None],
+                 workers: int | None = None) -> None:
+        self.label = interpreter.label
+        count = workers or max(1, min(os.cpu_count() or 1, 4))
+        command = [str(interpreter.path), "-I", "-S", "-c", _MEMORY_WORKER, TASK_ROOT]
+        self.processes = [
+            subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=clean_env())
+            for _ in range(count)
+        ]
+        self.loads = [0] * count
+        self.failed: list[str] = []
+        self.errors: list[BaseException] = []
+        self.readers = [threading.Thread(target=self._read, args=(process, on_compiled), daemon=True)
+                        for process in self.processes]
+        for reader in self.readers:
+            reader.start()
+
+    def add(self, rel: str, source: bytes) -> None:
+        """Hand one source to the least loaded worker (by bytes, plus a fixed cost per file)."""
+        index = self.loads.index(min(self.loads))
+        self.loads[index] += len(source) + 2000
+        stdin = self.processes[index].stdin
+        assert stdin is not None
+        encoded = rel.encode()
+        try:
+            stdin.write(_REQUEST.pack(len(encoded), len(source)) + encoded + source)
+        except BrokenPipeError as error:
+            raise CliError(f"compiling bytecode with {self.label} failed: {self._stderr(index)}") from error
+
+    def _read(self, process: subprocess.Popen[bytes], on_compiled: Callable[[str, bytes], None]) -> None:
+        stdout = process.stdout
+        assert stdout is not None
+        try:
+            while header := stdout.read(_ANSWER.size):
+                ok, name_length, data_length = _ANSWER.unpack(header)
+                name = stdout.read(name_length).decode()
+                data = stdout.read(data_length)
+                if ok:
+                    on_compiled(name, data)
+                else:
+                    self.failed.append(f"{name}: {data.decode(errors='replace')}")
+        except BaseException as error:  # handed to finish(), which raises it on the caller's thread
+            self.errors.append(error)
+
+    def finish(self) -> list[str]:
+        for process in self.processes:
+            assert process.stdin is not None
+            process.stdin.close()
+        for reader in self.readers:
+            reader.join()
+        for index, process in enumerate(self.processes):
+            if process.wait(timeout=900) != 0:
+                raise CliError(f"compiling bytecode with {self.label} failed: {self._stderr(index)}")
+        if self.errors:
+            raise self.errors[0]
+        return sorted(self.failed)
+
+    def _stderr(self, index: int) -> str:
+        process = self.processes[index]
+        if process.poll() is None:
+            return "the worker stopped reading"
+        assert process.stderr is not None
+        return _last_line(process.stderr.read().decode(errors="replace"))
+
+    def close(self) -> None:
+        """Stop the workers (after an error elsewhere)."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            for stream in (process.stdin, process.stdout, process.stderr):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
 
 
 def compile_modules(interpreter: Interpreter, root: Path, relpaths: list[str], strict: bool = True) -> int:

@@ -26,7 +26,7 @@ import tomllib
 import urllib.parse
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -245,29 +245,41 @@ def unpack_wheel(wheel: Path, dest: Path, skip: Callable[[str], bool] | None = N
     member in the wheel, whose compressed bytes the zip can then reuse as they are.
     """
     result = Unpacked({})
-    raw = read_members(wheel)
     with zipfile.ZipFile(wheel) as archive:
-        for info in archive.infolist():
-            if info.is_dir():
-                continue
-            parts = PurePosixPath(info.filename).parts
-            if info.filename.startswith("/") or ".." in parts:
-                raise CliError(f"{wheel.name}: unsafe path {info.filename!r} in wheel; refusing to install it")
-            if parts[0].endswith(".data"):
-                if len(parts) < 3 or parts[1] not in {"purelib", "platlib"}:
-                    continue  # scripts/headers/data: nothing the Lambda runtime imports
-                parts = parts[2:]
-            relpath = "/".join(parts)
-            if skip is not None and skip(relpath):
-                result.skipped_files += 1
-                result.skipped_bytes += info.file_size
-                continue
-            target = dest.joinpath(*parts)
+        for relpath, info, member in installed_members(wheel, archive, skip, result):
+            target = dest.joinpath(*relpath.split("/"))
             target.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(info) as source, target.open("wb") as out:
                 shutil.copyfileobj(source, out)
-            result.written[relpath] = raw[info.filename]
+            result.written[relpath] = member
     return result
+
+
+def installed_members(
+    wheel: Path, archive: zipfile.ZipFile, skip: Callable[[str], bool] | None, report: Unpacked,
+) -> Iterator[tuple[str, zipfile.ZipInfo, Member]]:
+    """(installed path, zip entry, raw member) of every file `pip install --target` would write, in wheel order.
+
+    Scripts, headers and data go nowhere; paths `skip` says yes to are counted in `report`.
+    Nothing is written: the build reads the members in place (see lambda_package._build_layer).
+    """
+    raw = read_members(wheel)
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        parts = PurePosixPath(info.filename).parts
+        if info.filename.startswith("/") or ".." in parts:
+            raise CliError(f"{wheel.name}: unsafe path {info.filename!r} in wheel; refusing to install it")
+        if parts[0].endswith(".data"):
+            if len(parts) < 3 or parts[1] not in {"purelib", "platlib"}:
+                continue  # scripts/headers/data: nothing the Lambda runtime imports
+            parts = parts[2:]
+        relpath = "/".join(parts)
+        if skip is not None and skip(relpath):
+            report.skipped_files += 1
+            report.skipped_bytes += info.file_size
+            continue
+        yield relpath, info, raw[info.filename]
 
 
 def requirements_of(wheels: dict[str, Wheel], target: Target) -> dict[str, list[Requirement]]:
