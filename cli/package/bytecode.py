@@ -21,6 +21,7 @@ import os
 import shutil
 import struct
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -154,10 +155,12 @@ class MemoryCompilePool:
         self.label = interpreter.label
         count = workers or max(1, min(os.cpu_count() or 1, 4))
         command = [str(interpreter.path), "-I", "-S", "-c", _MEMORY_WORKER, TASK_ROOT]
+        # stderr to files: 3.12 warns about every invalid escape it compiles, and a pipe nobody
+        # reads until the end would fill and stop the worker.
+        self.stderrs = [tempfile.TemporaryFile() for _ in range(count)]  # noqa: SIM115 (closed by close())
         self.processes = [
-            subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env=clean_env())
-            for _ in range(count)
+            subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=clean_env())
+            for stderr in self.stderrs
         ]
         self.loads = [0] * count
         self.failed: list[str] = []
@@ -197,7 +200,8 @@ class MemoryCompilePool:
     def finish(self) -> list[str]:
         for process in self.processes:
             assert process.stdin is not None
-            process.stdin.close()
+            with contextlib.suppress(BrokenPipeError):  # a worker that died is reported below
+                process.stdin.close()
         for reader in self.readers:
             reader.join()
         for index, process in enumerate(self.processes):
@@ -208,11 +212,10 @@ class MemoryCompilePool:
         return sorted(self.failed)
 
     def _stderr(self, index: int) -> str:
-        process = self.processes[index]
-        if process.poll() is None:
+        if self.processes[index].poll() is None:
             return "the worker stopped reading"
-        assert process.stderr is not None
-        return _last_line(process.stderr.read().decode(errors="replace"))
+        self.stderrs[index].seek(0)
+        return _last_line(self.stderrs[index].read().decode(errors="replace"))
 
     def close(self) -> None:
         """Stop the workers (after an error elsewhere)."""
@@ -220,10 +223,12 @@ class MemoryCompilePool:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-            for stream in (process.stdin, process.stdout, process.stderr):
+            for stream in (process.stdin, process.stdout):
                 if stream is not None:
                     with contextlib.suppress(OSError):
                         stream.close()
+        for stderr in self.stderrs:
+            stderr.close()
 
 
 def compile_modules(interpreter: Interpreter, root: Path, relpaths: list[str], strict: bool = True) -> int:
