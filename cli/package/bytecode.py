@@ -109,18 +109,19 @@ class CompilePool:
 
 # Runs under the target interpreter: the same bytes `py_compile.compile(..., dfile=/var/task/REL,
 # invalidation_mode=UNCHECKED_HASH)` would write, but sources come in on stdin and the pyc goes
-# back on stdout (frames: <II> lengths then name and bytes), so nothing touches the disk.
+# back on stdout, tagged with the caller's key (frames: <III>/<BIII> then name and bytes), so nothing
+# touches the disk.
 _MEMORY_WORKER = r"""
 import importlib.util, struct, sys
 from importlib._bootstrap_external import _code_to_hash_pyc
 task = sys.argv[1]
 read, out = sys.stdin.buffer.read, sys.stdout.buffer
-frame = struct.Struct("<II")
+frame = struct.Struct("<III")
 while True:
     header = read(frame.size)
     if len(header) < frame.size:
         break
-    name_length, source_length = frame.unpack(header)
+    key, name_length, source_length = frame.unpack(header)
     rel = read(name_length).decode()
     source = read(source_length)
     # dfile stays referenced while marshalling, as in py_compile: marshal marks objects referenced
@@ -134,24 +135,25 @@ while True:
         lines = (type(error).__name__ + ": " + str(error)).strip().splitlines() or ["?"]
         data, ok = lines[-1].encode(), 0
     name = importlib.util.cache_from_source(rel).encode() if ok else rel.encode()
-    out.write(struct.pack("<BII", ok, len(name), len(data)) + name + data)
+    out.write(struct.pack("<BIII", ok, key, len(name), len(data)) + name + data)
     out.flush()
 """
 
-_REQUEST = struct.Struct("<II")
-_ANSWER = struct.Struct("<BII")
+_REQUEST = struct.Struct("<III")
+_ANSWER = struct.Struct("<BIII")
+Compiled = Callable[[int, str, bytes], None]
 
 
 class MemoryCompilePool:
     """Worker processes of the target interpreter turning sources into pyc bytes, in memory.
 
-    `add` hands a source over (it may wait while a worker's pipe is full); each answer is passed,
-    on a reader thread per worker, to `on_compiled(pyc path, pyc bytes)`; `finish` waits for all
-    and returns the paths that did not compile (as `path: error`), which then ship as source only.
+    `add(key, path, source)` hands a source over (it may wait while a worker's pipe is full); each
+    answer is passed, on a reader thread per worker, to `on_compiled(key, pyc path, pyc bytes)`;
+    `finish` waits for all and returns {key: "path: error"} of the sources that did not compile
+    (they ship as source only).
     """
 
-    def __init__(self, interpreter: Interpreter, on_compiled: Callable[[str, bytes], None],
-                 workers: int | None = None) -> None:
+    def __init__(self, interpreter: Interpreter, on_compiled: Compiled, workers: int | None = None) -> None:
         self.label = interpreter.label
         count = workers or max(1, min(os.cpu_count() or 1, 4))
         command = [str(interpreter.path), "-I", "-S", "-c", _MEMORY_WORKER, TASK_ROOT]
@@ -163,14 +165,14 @@ class MemoryCompilePool:
             for stderr in self.stderrs
         ]
         self.loads = [0] * count
-        self.failed: list[str] = []
+        self.failed: dict[int, str] = {}
         self.errors: list[BaseException] = []
         self.readers = [threading.Thread(target=self._read, args=(process, on_compiled), daemon=True)
                         for process in self.processes]
         for reader in self.readers:
             reader.start()
 
-    def add(self, rel: str, source: bytes) -> None:
+    def add(self, key: int, rel: str, source: bytes) -> None:
         """Hand one source to the least loaded worker (by bytes, plus a fixed cost per file)."""
         index = self.loads.index(min(self.loads))
         self.loads[index] += len(source) + 2000
@@ -178,26 +180,26 @@ class MemoryCompilePool:
         assert stdin is not None
         encoded = rel.encode()
         try:
-            stdin.write(_REQUEST.pack(len(encoded), len(source)) + encoded + source)
+            stdin.write(_REQUEST.pack(key, len(encoded), len(source)) + encoded + source)
         except BrokenPipeError as error:
             raise CliError(f"compiling bytecode with {self.label} failed: {self._stderr(index)}") from error
 
-    def _read(self, process: subprocess.Popen[bytes], on_compiled: Callable[[str, bytes], None]) -> None:
+    def _read(self, process: subprocess.Popen[bytes], on_compiled: Compiled) -> None:
         stdout = process.stdout
         assert stdout is not None
         try:
             while header := stdout.read(_ANSWER.size):
-                ok, name_length, data_length = _ANSWER.unpack(header)
+                ok, key, name_length, data_length = _ANSWER.unpack(header)
                 name = stdout.read(name_length).decode()
                 data = stdout.read(data_length)
                 if ok:
-                    on_compiled(name, data)
+                    on_compiled(key, name, data)
                 else:
-                    self.failed.append(f"{name}: {data.decode(errors='replace')}")
+                    self.failed[key] = f"{name}: {data.decode(errors='replace')}"
         except BaseException as error:  # handed to finish(), which raises it on the caller's thread
             self.errors.append(error)
 
-    def finish(self) -> list[str]:
+    def finish(self) -> dict[int, str]:
         for process in self.processes:
             assert process.stdin is not None
             with contextlib.suppress(BrokenPipeError):  # a worker that died is reported below
@@ -209,7 +211,7 @@ class MemoryCompilePool:
                 raise CliError(f"compiling bytecode with {self.label} failed: {self._stderr(index)}")
         if self.errors:
             raise self.errors[0]
-        return sorted(self.failed)
+        return self.failed
 
     def _stderr(self, index: int) -> str:
         if self.processes[index].poll() is None:

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +30,7 @@ from . import archive as package
 from . import bytecode
 from .manifest import Archive, Bytecode, Manifest, PackageEntry, git_commit, read_manifest, write_manifest, zip_digests
 from .members import DEFLATED, Member, deflate, deflate_files, load_index, save_index
-from .pins import Pin, check_runtime_set, left_to_runtime, read_pins
+from .pins import SDK_PACKAGES, Pin, canonical, check_runtime_set, left_to_runtime, read_pins
 from .resolve import (
     Unpacked,
     Wheel,
@@ -42,9 +43,10 @@ from .resolve import (
 )
 from .target import Interpreter, Target, cache_root, find_interpreter
 from .verify import Verification, require_interpreter, require_native_arch, verify_package
+from .wheel_compile import WheelCompiler
 
 # Bump when trimming, compiling or layout rules change: it invalidates cached layers.
-BUILDER_VERSION = "4"
+BUILDER_VERSION = "5"
 SERVICE_PACKAGE = "shopbot"
 
 
@@ -125,16 +127,43 @@ def prepare(build: LambdaBuild, ui: UI, announce: bool = True) -> Prepared:
             f"cold start compiles every module (install python{build.target.python} and rebuild)"
         )
     cache = build.cache or cache_root()
-    with phase(ui, f"resolving {len(pins)} wheels for CPython {build.target.python} {build.target.platform}"):
-        wheels, source = fetch_wheels(pins, build.target, cache)
-    ui.info(f"wheels: {len(wheels)} for {build.target.platform} ({'cache' if source == 'cache' else source})")
-    hashes = {name: wheel.sha256 for name, wheel in wheels.items()}
-    requires = requirements_of(wheels, build.target)
-    left = left_to_runtime(pins, requires, build.bundle_sdk)
-    shipped = [pin for pin in pins if pin.name not in left]
-    provided = [pin for pin in pins if pin.name in left]
-    layer = ensure_layer(build, shipped, provided, wheels, hashes, interpreter, cache, ui)
+    early = _EarlyCompile(interpreter, build.bundle_sdk)
+    try:
+        with phase(ui, f"resolving {len(pins)} wheels for CPython {build.target.python} {build.target.platform}"):
+            wheels, source = fetch_wheels(pins, build.target, cache, early.wheel_arrived)
+        ui.info(f"wheels: {len(wheels)} for {build.target.platform} ({'cache' if source == 'cache' else source})")
+        hashes = {name: wheel.sha256 for name, wheel in wheels.items()}
+        requires = requirements_of(wheels, build.target)
+        left = left_to_runtime(pins, requires, build.bundle_sdk)
+        shipped = [pin for pin in pins if pin.name not in left]
+        provided = [pin for pin in pins if pin.name in left]
+        layer = ensure_layer(build, shipped, provided, wheels, hashes, interpreter, cache, ui, early.compiler)
+    finally:
+        early.close()
     return Prepared(shipped, provided, wheels, hashes, interpreter, layer)
+
+
+class _EarlyCompile:
+    """Starts the compile workers when the first wheel is downloaded (never when the wheels are cached)."""
+
+    def __init__(self, interpreter: Interpreter | None, bundle_sdk: bool) -> None:
+        self.interpreter, self.bundle_sdk = interpreter, bundle_sdk
+        self.compiler: WheelCompiler | None = None
+        self.lock = threading.Lock()
+
+    def wheel_arrived(self, path: Path) -> None:
+        if self.interpreter is None:
+            return
+        if not self.bundle_sdk and canonical(path.name.split("-")[0]) in SDK_PACKAGES:
+            return  # the runtime provides them
+        with self.lock:
+            if self.compiler is None:
+                self.compiler = WheelCompiler(self.interpreter)
+        self.compiler.wheel_arrived(path)
+
+    def close(self) -> None:
+        if self.compiler is not None:
+            self.compiler.close()
 
 
 def build_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Manifest:
@@ -227,6 +256,7 @@ def ensure_layer(
     interpreter: Interpreter | None,
     cache: Path,
     ui: UI,
+    compiler: WheelCompiler | None = None,
 ) -> Layer:
     """The cached dependency tree, built atomically on a miss."""
     key_source = {
@@ -242,7 +272,12 @@ def ensure_layer(
         directory.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".layer-", dir=directory.parent))
         try:
-            info = _build_layer(scratch, shipped, wheels, interpreter, ui)
+            owned = compiler or (WheelCompiler(interpreter) if interpreter else None)
+            try:
+                info = _build_layer(scratch, shipped, wheels, owned, ui)
+            finally:
+                if owned is not None:
+                    owned.close()
             (scratch / "layer.json").write_text(json.dumps(info, indent=2, sort_keys=True))
             publish(scratch, directory)
         except BaseException:
@@ -272,10 +307,11 @@ def ensure_runtime(layer: Layer, provided: list[Pin], wheels: dict[str, Wheel]) 
 
 
 def _build_layer(
-    root: Path, shipped: list[Pin], wheels: dict[str, Wheel], interpreter: Interpreter | None, ui: UI,
+    root: Path, shipped: list[Pin], wheels: dict[str, Wheel], compiler: WheelCompiler | None, ui: UI,
 ) -> dict[str, Any]:
     """deps.zip straight from the wheels: their compressed members copied as they are, the bytecode
-    compiled by target-Python workers from the sources read in memory and deflated as it comes back.
+    compiled by target-Python workers from the sources read in memory (most of it while the wheels
+    downloaded, see wheel_compile.py) and deflated as it comes back.
 
     Nothing is unpacked to disk: writing the ~8,600 files and ~4,300 pycs first was several seconds
     of system time on a cold build, and every byte of the zip is the same (the files a wheel
@@ -288,39 +324,31 @@ def _build_layer(
         with zipfile.ZipFile(path) as archive:
             for relpath, info, member in installed_members(path, archive, package.trimmed, trimmed):
                 chosen[relpath] = (path, info, replace(member, name=relpath))
-    compiled: list[Member] = []
-    label = f" and compiling with {interpreter.label}" if interpreter else ""
-    pool = bytecode.MemoryCompilePool(
-        interpreter, lambda name, data: compiled.append(deflate(name, data, package.COMPRESS_LEVEL)),
-    ) if interpreter else None
+    label = f" and compiling with {compiler.label}" if compiler else ""
     members: list[Member] = []
-    failed: list[str] = []
-    try:
-        with phase(ui, f"installing {len(shipped)} packages (offline, from the wheel cache){label}"):
-            by_wheel: dict[Path, list[tuple[str, zipfile.ZipInfo, Member]]] = {}
-            for relpath, (path, info, member) in chosen.items():
-                by_wheel.setdefault(path, []).append((relpath, info, member))
-            for path, files in by_wheel.items():
-                with zipfile.ZipFile(path) as archive:
-                    for relpath, info, member in files:
-                        python = pool is not None and relpath.endswith(".py")
-                        content = archive.read(info) if python or member.method != DEFLATED else b""
-                        if pool is not None and python:
-                            pool.add(relpath, content)
-                        members.append(member if member.method == DEFLATED
-                                       else deflate(relpath, content, package.COMPRESS_LEVEL))
-            if pool is not None:
-                failed = pool.finish()
-    finally:
-        if pool is not None:
-            pool.close()
+    modules: list[tuple[str, str]] = []
+    with phase(ui, f"installing {len(shipped)} packages (offline, from the wheel cache){label}"):
+        if compiler is not None:
+            for pin in shipped:  # those not downloaded on this run (compiled in no time if they were)
+                compiler.wheel_arrived(wheels[pin.name].path)
+        by_wheel: dict[Path, list[tuple[str, zipfile.ZipInfo, Member]]] = {}
+        for relpath, (path, info, member) in chosen.items():
+            by_wheel.setdefault(path, []).append((relpath, info, member))
+        for path, files in by_wheel.items():
+            with zipfile.ZipFile(path) as archive:
+                for relpath, info, member in files:
+                    if relpath.endswith(".py"):
+                        modules.append((path.name, relpath))
+                    members.append(member if member.method == DEFLATED
+                                   else deflate(relpath, archive.read(info), package.COMPRESS_LEVEL))
+        compiled, failed = compiler.take(modules) if compiler is not None else ([], [])
     ui.info(f"trimmed {trimmed.skipped_files} files ({trimmed.skipped_bytes / package.MB:.1f} MB) "
             "the runtime never loads")
     with phase(ui, "writing the dependency zip (the wheels' members keep their compressed bytes)"):
         package.write_package([*members, *compiled], root / "deps.zip")
         save_index(root / "deps.zip", root / "deps.json")
-    if interpreter:
-        ui.info(f"bytecode: {len(compiled)} dependency modules compiled for {interpreter.label}")
+    if compiler is not None:
+        ui.info(f"bytecode: {len(compiled)} dependency modules compiled for {compiler.label}")
     return {"trimmed_files": trimmed.skipped_files, "trimmed_bytes": trimmed.skipped_bytes,
             "compiled": len(compiled), "not_compiled": failed}
 

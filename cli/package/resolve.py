@@ -36,6 +36,8 @@ from .members import Member, read_members
 from .pins import Pin, Requirement, canonical, pins_digest
 from .target import Target
 
+Arrived = Callable[[Path], None]
+
 
 @dataclass(frozen=True)
 class Wheel:
@@ -60,15 +62,20 @@ def wheel_key(pins: list[Pin], target: Target) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def fetch_wheels(pins: list[Pin], target: Target, cache: Path) -> tuple[dict[str, Wheel], str]:
-    """The wheel of every pin for the target, and where they came from ("cache", "uv", "pip", or why pip)."""
+def fetch_wheels(pins: list[Pin], target: Target, cache: Path, on_wheel: Arrived | None = None,
+                 ) -> tuple[dict[str, Wheel], str]:
+    """The wheel of every pin for the target, and where they came from ("cache", "uv", "pip", or why pip).
+
+    `on_wheel(path)` is called on a download thread as each wheel downloaded by uv lands (checked),
+    so work on it can start while the rest download; the path is only valid during the call.
+    """
     directory = cache / "wheels" / wheel_key(pins, target)
     source = "cache"
     if not directory.is_dir():
         directory.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".download-", dir=directory.parent))
         try:
-            source = _download(pins, target, scratch)
+            source = _download(pins, target, scratch, on_wheel)
             publish(scratch, directory)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -88,13 +95,13 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def _download(pins: list[Pin], target: Target, dest: Path) -> str:
+def _download(pins: list[Pin], target: Target, dest: Path, on_wheel: Arrived | None) -> str:
     uv = find_uv()
     if uv is None:
         _pip_download(pins, target, dest)
         return "pip (uv not installed)" if os.environ.get("SHOPBOT_RESOLVER", "").lower() != "pip" else "pip"
     try:
-        _uv_download(uv, pins, target, dest)
+        _uv_download(uv, pins, target, dest, on_wheel)
         return "uv"
     except CliError as error:
         for leftover in dest.iterdir():
@@ -103,7 +110,7 @@ def _download(pins: list[Pin], target: Target, dest: Path) -> str:
         return f"pip (uv could not: {error})"
 
 
-def _uv_download(uv: str, pins: list[Pin], target: Target, dest: Path) -> None:
+def _uv_download(uv: str, pins: list[Pin], target: Target, dest: Path, on_wheel: Arrived | None) -> None:
     """Resolve each pin to its one wheel for the target with uv, then download them in parallel."""
     with tempfile.TemporaryDirectory(prefix="shopbot-uv-") as work:
         requirements, lock = Path(work, "requirements.in"), Path(work, "pylock.toml")
@@ -121,7 +128,7 @@ def _uv_download(uv: str, pins: list[Pin], target: Target, dest: Path) -> None:
             raise CliError(_last_line(result.stderr))
         wanted = _locked_wheels(tomllib.loads(lock.read_text()), pins)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda item: _fetch(item[0], item[1], dest), wanted))
+        list(pool.map(lambda item: _fetch(item[0], item[1], dest, on_wheel), wanted))
 
 
 ARCH_TRIPLES = {"x86_64": "x86_64", "arm64": "aarch64"}
@@ -146,7 +153,7 @@ def _locked_wheels(lock: dict[str, object], pins: list[Pin]) -> list[tuple[str, 
     return [chosen[pin.name] for pin in pins]
 
 
-def _fetch(url: str, sha256: str, dest: Path) -> None:
+def _fetch(url: str, sha256: str, dest: Path, on_wheel: Arrived | None = None) -> None:
     name = urllib.parse.unquote(PurePosixPath(urllib.parse.urlparse(url).path).name)
     if not name.endswith(".whl") or "/" in name:
         raise CliError(f"uv named {url!r}, not a wheel")
@@ -164,6 +171,8 @@ def _fetch(url: str, sha256: str, dest: Path) -> None:
         partial.unlink(missing_ok=True)
         raise CliError(f"{name}: SHA-256 differs from the index's; not using it")
     partial.rename(dest / name)
+    if on_wheel is not None:
+        on_wheel(dest / name)
 
 
 def _last_line(text: str) -> str:

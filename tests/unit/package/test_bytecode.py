@@ -55,28 +55,29 @@ def test_memory_workers_write_the_bytes_py_compile_writes(py312: Interpreter, tm
     on_disk = {path.relative_to(tmp_path).as_posix(): path.read_bytes() for path in tmp_path.rglob("*.pyc")}
 
     in_memory: dict[str, bytes] = {}
-    pool = bytecode.MemoryCompilePool(py312, in_memory.__setitem__)
+    pool = bytecode.MemoryCompilePool(py312, lambda key, name, data: in_memory.__setitem__(name, data))
     try:
-        for rel in relpaths:
-            pool.add(rel, (tmp_path / rel).read_bytes())
+        for key, rel in enumerate(relpaths):
+            pool.add(key, rel, (tmp_path / rel).read_bytes())
         failed = pool.finish()
     finally:
         pool.close()
 
     assert compiled == len(on_disk) == len(in_memory)
     assert in_memory == on_disk   # same names, same bytes (hash-based, /var/task paths)
-    assert {line.split(":")[0] for line in failed} == {"tiny/broken.py", "tiny/nul.py"}
+    assert {relpaths[key] for key in failed} == {"tiny/broken.py", "tiny/nul.py"}
+    assert all(message.startswith(relpaths[key] + ": ") for key, message in failed.items())
     assert "tiny/__pycache__/__init__.cpython-312.pyc" in in_memory
 
 
 def test_a_worker_that_dies_is_one_error_line(py312: Interpreter) -> None:
-    pool = bytecode.MemoryCompilePool(py312, lambda name, data: None, workers=1)
+    pool = bytecode.MemoryCompilePool(py312, lambda key, name, data: None, workers=1)
     pool.processes[0].kill()
     pool.processes[0].wait()
     try:
         with pytest.raises(CliError, match=f"compiling bytecode with {py312.label} failed"):
             for _ in range(1000):   # the pipe breaks while handing over, or finish finds the worker dead
-                pool.add("a.py", b"x = 1\n" * 100)
+                pool.add(0, "a.py", b"x = 1\n" * 100)
             pool.finish()
     finally:
         pool.close()
