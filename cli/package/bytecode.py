@@ -8,8 +8,9 @@ mtime checks, so the fixed zip timestamps cannot make them stale), its code nami
 
 Why everything and not only what an import trace loads: the trace imported every package
 (3 s of CPU, most of it anthropic building pydantic models) to find 3,699 of 4,328
-modules - it saved 15% of the compiling for 3 s of importing. Compiling is spread over
-worker processes fed file by file, so it runs while the wheels are still being unpacked.
+modules - it saved 15% of the compiling for 3 s of importing. The dependencies compile in
+`MemoryCompilePool` workers (sources in, pyc bytes out, one per wheel: wheel_compile.py)
+while the wheels download; the service's few files go through `compile_cached`.
 """
 
 from __future__ import annotations

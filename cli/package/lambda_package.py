@@ -2,10 +2,10 @@
 
 Two caches keep a rebuild fast: the wheels (`<cache>/wheels/<key>`, keyed by the pins and
 the target) and the trimmed, compiled dependency layer (`<cache>/layers/<key>`, keyed by
-the wheels' hashes, the target and the compiling interpreter). A layer keeps its files
-(`site/`) and the same files already compressed (`deps.zip`: the wheels' own compressed
-members copied as they are, plus the bytecode deflated once), so a build only compresses
-the service and copies the rest. The service is staged and compiled on every build; when
+the wheels' hashes, the target and the compiling interpreter). A layer is the shipped
+dependencies already compressed (`deps.zip`: the wheels' own compressed members copied as
+they are, plus the bytecode deflated once; nothing is unpacked to disk), so a build only
+compresses the service and copies the rest. The service is staged and compiled on every build; when
 the inputs of the zip are unchanged the existing zip is kept.
 """
 
@@ -89,19 +89,19 @@ class Layer:
     """The cached, trimmed and compiled dependency tree for one pinned set and target."""
 
     key: str
-    site: Path          # what ships
+    directory: Path     # deps.zip + deps.json + layer.json
     runtime: Path       # what the Lambda runtime provides (see `ensure_runtime`): for --verify
     info: dict[str, Any]
 
     @property
     def deps_zip(self) -> Path:
-        """`site/`, compressed: the members every build copies without recompressing."""
-        return self.site.parent / "deps.zip"
+        """The shipped dependencies, compressed: the members every build copies without recompressing."""
+        return self.directory / "deps.zip"
 
     @property
     def deps_index(self) -> Path:
         """Where each member sits in deps.zip (members.save_index)."""
-        return self.site.parent / "deps.json"
+        return self.directory / "deps.json"
 
 
 @dataclass(frozen=True)
@@ -286,7 +286,7 @@ def ensure_layer(
     else:
         ui.info(f"dependencies: cached layer {key}")
     info = json.loads((directory / "layer.json").read_text())
-    return Layer(key, directory / "site", directory / "runtime", info)
+    return Layer(key, directory, directory / "runtime", info)
 
 
 def ensure_runtime(layer: Layer, provided: list[Pin], wheels: dict[str, Wheel]) -> Path:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import struct
+import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 from shopbot_cli.errors import CliError
 from shopbot_cli.package import bytecode
 from shopbot_cli.package.target import Interpreter, find_interpreter
+from shopbot_cli.package.wheel_compile import WheelCompiler
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -81,3 +85,50 @@ def test_a_worker_that_dies_is_one_error_line(py312: Interpreter) -> None:
             pool.finish()
     finally:
         pool.close()
+
+
+def _wheel(path: Path, files: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        for name, data in files.items():
+            zipped.writestr(name, data)
+    return path
+
+
+def _compile_wheels(py312: Interpreter, wheels: list[Path], lanes: int) -> tuple[dict[str, bytes], list[str]]:
+    modules = []
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as zipped:
+            modules += [(wheel.name, name) for name in zipped.namelist() if name.endswith(".py")]
+    compiler = WheelCompiler(py312, lanes=lanes)
+    try:
+        for wheel in wheels:
+            compiler.wheel_arrived(wheel)
+        compiler.wheel_arrived(wheels[0])   # a wheel that arrives twice is compiled once
+        compiled, failed = compiler.take(modules)
+    finally:
+        compiler.close()
+    return {member.name: member.raw() for member in compiled}, failed
+
+
+def test_wheels_compile_to_the_same_bytes_whatever_the_order_they_arrive_in(py312: Interpreter,
+                                                                            tmp_path: Path) -> None:
+    library = Path(shutil.__file__).parent
+    first = _wheel(tmp_path / "first-1.0-py3-none-any.whl", {
+        "first/__init__.py": (library / "json" / "__init__.py").read_bytes(),
+        "first/decoder.py": (library / "json" / "decoder.py").read_bytes(),
+        "first/broken.py": ODD_FILES["tiny/broken.py"],
+        "first-1.0.dist-info/METADATA": b"Name: first\n",
+    })
+    second = _wheel(tmp_path / "second-1.0-py3-none-any.whl", {
+        "second/__init__.py": (library / "dataclasses.py").read_bytes(),
+        "second/tests/test_x.py": b"x = 1\n",   # trimmed: never compiled, never shipped
+    })
+    one_lane, failed = _compile_wheels(py312, [first, second], lanes=1)
+    two_lanes, failed_too = _compile_wheels(py312, [second, first], lanes=2)
+    assert one_lane == two_lanes
+    assert sorted(one_lane) == ["first/__pycache__/__init__.cpython-312.pyc",
+                                "first/__pycache__/decoder.cpython-312.pyc",
+                                "second/__pycache__/__init__.cpython-312.pyc"]
+    assert failed == failed_too and [line.split(":")[0] for line in failed] == ["first/broken.py"]
+    pyc = zlib.decompress(one_lane["first/__pycache__/decoder.cpython-312.pyc"], -15)
+    assert b"/var/task/first/decoder.py" in pyc and struct.unpack("<I", pyc[4:8])[0] == 0b01
