@@ -329,7 +329,7 @@ def _build_layer(
     modules: list[tuple[str, str]] = []
     with phase(ui, f"installing {len(shipped)} packages (offline, from the wheel cache){label}"):
         if compiler is not None:
-            for pin in shipped:  # those not downloaded on this run (compiled in no time if they were)
+            for pin in shipped:  # queues those not downloaded on this run (the others are queued already)
                 compiler.wheel_arrived(wheels[pin.name].path)
         by_wheel: dict[Path, list[tuple[str, zipfile.ZipInfo, Member]]] = {}
         for relpath, (path, info, member) in chosen.items():
