@@ -15,6 +15,7 @@ not pip's), `pip download --platform manylinux2014_<arch> --only-binary=:all:` d
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -22,19 +23,23 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import tomllib
 import urllib.parse
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO, cast
 
 from ..errors import CliError
 from .members import Member, read_members
 from .pins import Pin, Requirement, canonical, pins_digest
 from .target import Target
+
+Arrived = Callable[[Path], None]
 
 
 @dataclass(frozen=True)
@@ -60,15 +65,20 @@ def wheel_key(pins: list[Pin], target: Target) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def fetch_wheels(pins: list[Pin], target: Target, cache: Path) -> tuple[dict[str, Wheel], str]:
-    """The wheel of every pin for the target, and where they came from ("cache", "uv", "pip", or why pip)."""
+def fetch_wheels(pins: list[Pin], target: Target, cache: Path, on_wheel: Arrived | None = None,
+                 ) -> tuple[dict[str, Wheel], str]:
+    """The wheel of every pin for the target, and where they came from ("cache", "uv", "pip", or why pip).
+
+    `on_wheel(path)` is called on a download thread as each wheel downloaded by uv lands (checked),
+    so work on it can start while the rest download; the path is only valid during the call.
+    """
     directory = cache / "wheels" / wheel_key(pins, target)
     source = "cache"
     if not directory.is_dir():
         directory.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".download-", dir=directory.parent))
         try:
-            source = _download(pins, target, scratch)
+            source = _download(pins, target, scratch, on_wheel)
             publish(scratch, directory)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -88,13 +98,13 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def _download(pins: list[Pin], target: Target, dest: Path) -> str:
+def _download(pins: list[Pin], target: Target, dest: Path, on_wheel: Arrived | None) -> str:
     uv = find_uv()
     if uv is None:
         _pip_download(pins, target, dest)
         return "pip (uv not installed)" if os.environ.get("SHOPBOT_RESOLVER", "").lower() != "pip" else "pip"
     try:
-        _uv_download(uv, pins, target, dest)
+        _uv_download(uv, pins, target, dest, on_wheel)
         return "uv"
     except CliError as error:
         for leftover in dest.iterdir():
@@ -103,7 +113,7 @@ def _download(pins: list[Pin], target: Target, dest: Path) -> str:
         return f"pip (uv could not: {error})"
 
 
-def _uv_download(uv: str, pins: list[Pin], target: Target, dest: Path) -> None:
+def _uv_download(uv: str, pins: list[Pin], target: Target, dest: Path, on_wheel: Arrived | None) -> None:
     """Resolve each pin to its one wheel for the target with uv, then download them in parallel."""
     with tempfile.TemporaryDirectory(prefix="shopbot-uv-") as work:
         requirements, lock = Path(work, "requirements.in"), Path(work, "pylock.toml")
@@ -112,13 +122,16 @@ def _uv_download(uv: str, pins: list[Pin], target: Target, dest: Path) -> None:
             uv, "pip", "compile", "--quiet", "--no-deps", "--no-header", "--only-binary", ":all:",
             "--python-platform", f"{ARCH_TRIPLES[target.arch]}-manylinux2014", "--python-version", target.python,
             "--format", "pylock.toml", "--output-file", str(lock), str(requirements),
+            # Any interpreter will do (--python-version sets the markers); without one uv looks for a
+            # 3.X on PATH and, not finding one, downloads a managed CPython first (~10 s of a cold build).
+            "--python", sys.executable, "--no-python-downloads",
         ]
         result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
         if result.returncode != 0:
             raise CliError(_last_line(result.stderr))
         wanted = _locked_wheels(tomllib.loads(lock.read_text()), pins)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda item: _fetch(item[0], item[1], dest), wanted))
+        list(pool.map(lambda item: _fetch(item[0], item[1], dest, on_wheel), wanted))
 
 
 ARCH_TRIPLES = {"x86_64": "x86_64", "arm64": "aarch64"}
@@ -143,24 +156,62 @@ def _locked_wheels(lock: dict[str, object], pins: list[Pin]) -> list[tuple[str, 
     return [chosen[pin.name] for pin in pins]
 
 
-def _fetch(url: str, sha256: str, dest: Path) -> None:
+def _fetch(url: str, sha256: str, dest: Path, on_wheel: Arrived | None = None) -> None:
     name = urllib.parse.unquote(PurePosixPath(urllib.parse.urlparse(url).path).name)
     if not name.endswith(".whl") or "/" in name:
         raise CliError(f"uv named {url!r}, not a wheel")
     digest = hashlib.sha256()
     partial = dest / f".{name}.part"
     try:
-        with urllib.request.urlopen(url, timeout=120) as response, partial.open("wb") as out:
+        with _get(url) as response, partial.open("wb") as out:
             for block in iter(lambda: response.read(1 << 20), b""):
                 digest.update(block)
                 out.write(block)
-    except OSError as error:
+    except (OSError, http.client.HTTPException) as error:
         partial.unlink(missing_ok=True)
         raise CliError(f"downloading {name} failed: {error}") from error
     if digest.hexdigest() != sha256:
         partial.unlink(missing_ok=True)
         raise CliError(f"{name}: SHA-256 differs from the index's; not using it")
     partial.rename(dest / name)
+    if on_wheel is not None:
+        on_wheel(dest / name)
+
+
+_connections = threading.local()  # each download thread keeps one connection per host alive
+
+
+def _get(url: str) -> IO[bytes]:
+    """GET over this thread's kept-alive connection: one DNS lookup and TLS handshake per thread
+    and host, not per wheel (36 of each were ~1 s of a cold build). A proxy, another scheme or
+    a redirect goes through urllib."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in {"https", "http"} or urllib.request.getproxies():
+        return cast(IO[bytes], urllib.request.urlopen(url, timeout=120))
+    pool: dict[tuple[str, str], http.client.HTTPConnection] = _connections.__dict__.setdefault("pool", {})
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    for attempt in (1, 2):
+        connection = pool.get((parts.scheme, parts.netloc))
+        fresh = connection is None
+        if connection is None:
+            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            connection = pool[(parts.scheme, parts.netloc)] = kind(parts.netloc, timeout=120)
+        try:
+            connection.request("GET", path, headers={"User-Agent": "shopbot-build"})
+            response = connection.getresponse()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            del pool[(parts.scheme, parts.netloc)]
+            if fresh or attempt == 2:
+                raise
+            continue  # the server closed a kept-alive connection: once more on a new one
+        if response.status == 200:
+            return cast(IO[bytes], response)
+        response.read()
+        if 300 <= response.status < 400:
+            return cast(IO[bytes], urllib.request.urlopen(url, timeout=120))
+        raise OSError(f"HTTP {response.status} {response.reason}")
+    raise AssertionError("unreachable")
 
 
 def _last_line(text: str) -> str:
@@ -242,29 +293,41 @@ def unpack_wheel(wheel: Path, dest: Path, skip: Callable[[str], bool] | None = N
     member in the wheel, whose compressed bytes the zip can then reuse as they are.
     """
     result = Unpacked({})
-    raw = read_members(wheel)
     with zipfile.ZipFile(wheel) as archive:
-        for info in archive.infolist():
-            if info.is_dir():
-                continue
-            parts = PurePosixPath(info.filename).parts
-            if info.filename.startswith("/") or ".." in parts:
-                raise CliError(f"{wheel.name}: unsafe path {info.filename!r} in wheel; refusing to install it")
-            if parts[0].endswith(".data"):
-                if len(parts) < 3 or parts[1] not in {"purelib", "platlib"}:
-                    continue  # scripts/headers/data: nothing the Lambda runtime imports
-                parts = parts[2:]
-            relpath = "/".join(parts)
-            if skip is not None and skip(relpath):
-                result.skipped_files += 1
-                result.skipped_bytes += info.file_size
-                continue
-            target = dest.joinpath(*parts)
+        for relpath, info, member in installed_members(wheel, archive, skip, result):
+            target = dest.joinpath(*relpath.split("/"))
             target.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(info) as source, target.open("wb") as out:
                 shutil.copyfileobj(source, out)
-            result.written[relpath] = raw[info.filename]
+            result.written[relpath] = member
     return result
+
+
+def installed_members(
+    wheel: Path, archive: zipfile.ZipFile, skip: Callable[[str], bool] | None, report: Unpacked,
+) -> Iterator[tuple[str, zipfile.ZipInfo, Member]]:
+    """(installed path, zip entry, raw member) of every file `pip install --target` would write, in wheel order.
+
+    Scripts, headers and data go nowhere; paths `skip` says yes to are counted in `report`.
+    Nothing is written: the build reads the members in place (see lambda_package._build_layer).
+    """
+    raw = read_members(wheel)
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        parts = PurePosixPath(info.filename).parts
+        if info.filename.startswith("/") or ".." in parts:
+            raise CliError(f"{wheel.name}: unsafe path {info.filename!r} in wheel; refusing to install it")
+        if parts[0].endswith(".data"):
+            if len(parts) < 3 or parts[1] not in {"purelib", "platlib"}:
+                continue  # scripts/headers/data: nothing the Lambda runtime imports
+            parts = parts[2:]
+        relpath = "/".join(parts)
+        if skip is not None and skip(relpath):
+            report.skipped_files += 1
+            report.skipped_bytes += info.file_size
+            continue
+        yield relpath, info, raw[info.filename]
 
 
 def requirements_of(wheels: dict[str, Wheel], target: Target) -> dict[str, list[Requirement]]:
