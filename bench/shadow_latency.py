@@ -134,8 +134,9 @@ def drained(folder: Path, timeout: float = 60.0) -> None:
 
 
 def export(ref: str, where: Path) -> str:
-    """The service package as of git `ref`, importable as shopbot from a PYTHONPATH entry."""
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "shopbot"], check=True, capture_output=True)
+    """The service package (and its gunicorn config) as of git `ref`, shopbot importable from `where`."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "shopbot", "deploy"], check=True,
+                             capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(where)], input=archive.stdout, check=True)
     return str(where)
 
@@ -185,8 +186,9 @@ def main() -> None:
                          "100%": sides["100%"], "100%@base": ("1", base)}
             for name, (sample_rate, pythonpath) in sides.items():
                 env = {"SHADOW_SIGNING_KEY": KEY, "LOG_LEVEL": "warning", "GUNICORN_ACCESSLOG": ""}
-                if pythonpath:
-                    env["PYTHONPATH"] = pythonpath
+                if pythonpath:  # neither `-m`'s nor gunicorn's working folder (this repo) first on sys.path
+                    env |= {"PYTHONPATH": pythonpath, "PYTHONSAFEPATH": "1",
+                            "GUNICORN_CMD_ARGS": f"--chdir {pythonpath}"}
                 if sample_rate is not None:
                     env |= {"SHADOW_TARGET_URL": candidate.url, "SHADOW_SAMPLE_RATE": sample_rate,
                             "SHADOW_MAX_PER_MINUTE": "1000000", "SHADOW_BATCH_SECONDS": "1",
