@@ -202,7 +202,12 @@ class ShadowMirror:
         if self._sender.is_alive():
             self._sender.kill()
             self._sender.join(1.0)
-            self._copies.cancel_join_thread()  # what is still buffered has no reader
+        unsent = self._copies.qsize()
+        if unsent:  # what is still queued has no reader: do not write it into a closed pipe at exit
+            log.warning("shadowing: %d copies were not sent before the worker exited", unsent)
+            with self._copies._notempty:
+                self._copies._buffer.clear()
+        self._copies.cancel_join_thread()
 
 
 def install(app: Any) -> ShadowMirror:
