@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -97,3 +98,18 @@ def test_the_budget_and_the_routes_limit_what_is_shadowed(tmp_path: Path) -> Non
     mirror.drain()
     counts = mirror.stats.snapshot()
     assert (counts["sampled"], counts["dropped_budget"], counts["pairs"]) == (4, 2, 2)
+
+
+def test_a_worker_exiting_while_a_copy_hangs_still_writes_the_counters_and_leaves_no_sender(
+    tmp_path: Path, silent_candidate: str,
+) -> None:
+    client, mirror = mirrored(tmp_path, silent_candidate, SHADOW_TIMEOUT_SECONDS="20")
+    for _ in range(3):
+        assert get(client, "/api/products/search?q=tent").status_code == 200
+    sender = mirror._sender
+    started = time.monotonic()
+    mirror.close(timeout=0.5)  # the worker's exit: the sender is still waiting on its first copy
+    assert time.monotonic() - started < 5 and not sender.is_alive()
+    (batch,) = tmp_path.glob("shadow-*.jsonl")
+    (stats,) = [json.loads(line) for line in batch.read_text().splitlines()]
+    assert stats["kind"] == "stats" and (stats["sampled"], stats["pairs"]) == (3, 0)
