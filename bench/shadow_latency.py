@@ -13,8 +13,10 @@ The candidate is by default a stub answering at once (`--candidate stub`): on AW
 candidate runs on Lambda, not on the task's cores, so only the primary's own costs (the
 second answer P2, the worker thread) belong in the shopper's latency. `--candidate lambda`
 runs the local Lambda target instead, whose work then shares this machine's cores.
+`--base REF` adds two more sides, 10% and 100% with the shadowing code (`shopbot/`) as of
+git REF, in the same interleaved rounds: before/after under the same load.
 
-    .venv/bin/python bench/shadow_latency.py [--rounds 3 --seconds 8 --candidate stub|lambda]
+    .venv/bin/python bench/shadow_latency.py [--rounds 3 --seconds 8 --candidate stub|lambda] [--base REF]
 """
 
 from __future__ import annotations
@@ -131,6 +133,14 @@ def drained(folder: Path, timeout: float = 60.0) -> None:
     print(f"  (the shadow worker writing to {folder.name} had not drained after {timeout:g} s)")
 
 
+def export(ref: str, where: Path) -> str:
+    """The service package (and its gunicorn config) as of git `ref`, shopbot importable from `where`."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "shopbot", "deploy"], check=True,
+                             capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive.stdout, check=True)
+    return str(where)
+
+
 def stub_candidate() -> Any:
     """A server that answers every request at once with a small JSON body (bench/parity_memory.py's)."""
     from shopbot_cli.emulator.targets import RunningTarget
@@ -143,11 +153,16 @@ def stub_candidate() -> Any:
     return RunningTarget("stub", f"http://127.0.0.1:{port}", process)
 
 
+def folder(side: str) -> str:
+    return side.replace("%", "").replace("@", "-")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--candidate", choices=("stub", "lambda"), default="stub")
+    parser.add_argument("--base", help="also run 10%% and 100%% with shopbot/ as of this git ref (same rounds)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -164,12 +179,20 @@ def main() -> None:
                 candidate = stub_candidate()
             started.append(candidate)
             urls: dict[str, str] = {}
-            for name, rate in RATES.items():
+            sides: dict[str, tuple[str | None, str | None]] = {name: (rate, None) for name, rate in RATES.items()}
+            if args.base:
+                base = export(args.base, Path(tempfile.mkdtemp(dir=tmp)))
+                sides = {"off": sides["off"], "10%": sides["10%"], "10%@base": ("0.1", base),
+                         "100%": sides["100%"], "100%@base": ("1", base)}
+            for name, (sample_rate, pythonpath) in sides.items():
                 env = {"SHADOW_SIGNING_KEY": KEY, "LOG_LEVEL": "warning", "GUNICORN_ACCESSLOG": ""}
-                if rate is not None:
-                    env |= {"SHADOW_TARGET_URL": candidate.url, "SHADOW_SAMPLE_RATE": rate,
+                if pythonpath:  # neither `-m`'s nor gunicorn's working folder (this repo) first on sys.path
+                    env |= {"PYTHONPATH": pythonpath, "PYTHONSAFEPATH": "1",
+                            "GUNICORN_CMD_ARGS": f"--chdir {pythonpath}"}
+                if sample_rate is not None:
+                    env |= {"SHADOW_TARGET_URL": candidate.url, "SHADOW_SAMPLE_RATE": sample_rate,
                             "SHADOW_MAX_PER_MINUTE": "1000000", "SHADOW_BATCH_SECONDS": "1",
-                            "SHADOW_SINK": f"file://{tmp}/{name.rstrip('%')}"}
+                            "SHADOW_SINK": f"file://{tmp}/{folder(name)}"}
                 ecs = start_target("ecs", free_port(), clean_env(**env), output=subprocess.DEVNULL)
                 started.append(ecs)
                 urls[name] = ecs.url
@@ -182,7 +205,7 @@ def main() -> None:
             print(f"ECS target capacity (GET {PATH}): {full:.0f} req/s with wrk, {driven:.0f} req/s with this "
                   f"bench's client; steady load {rate:.0f} req/s (half the latter), {args.seconds:g} s per side, "
                   f"{args.rounds} interleaved rounds")
-            sinks = {name: Path(tmp, name.rstrip("%")) for name in urls if name != "off"}
+            sinks = {name: Path(tmp, folder(name)) for name in urls if name != "off"}
             for name, url in urls.items():  # warm each side at the same rate, unmeasured
                 percentiles(url, rate, 1.0)
                 if name in sinks:
@@ -199,7 +222,7 @@ def main() -> None:
         p50 = {name: statistics.median(s[0] for s in values) for name, values in samples.items()}
         p99 = {name: statistics.median(s[1] for s in values) for name, values in samples.items()}
         for name in urls:
-            line = f"  {name:>4}: p50 {p50[name] * 1000:6.2f} ms  p99 {p99[name] * 1000:7.2f} ms"
+            line = f"  {name:>9}: p50 {p50[name] * 1000:6.2f} ms  p99 {p99[name] * 1000:7.2f} ms"
             if name != "off":
                 counts = shadow_counts(sinks[name])
                 line += (f"  ratio p50 {p50[name] / p50['off']:.2f}x p99 {p99[name] / p99['off']:.2f}x"
@@ -207,6 +230,8 @@ def main() -> None:
                          f"{counts['dropped_queue_full']}, timeouts {counts['timeouts']}, errors {counts['errors']}"
                          + "".join(f", {k} {v}" for k, v in counts.items() if k.startswith("failed")) + ")")
             print(line)
+    if args.base:
+        print(f"@base: shopbot/ as of {args.base}")
     print(f"goals at 10%: p50 <= 1.05x, p99 <= 1.2x; 100% reported, not a goal. "
           f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 CPUs)")
 

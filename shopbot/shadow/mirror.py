@@ -1,50 +1,54 @@
-"""The WSGI middleware that shadows sampled requests, and the worker that sends the copies.
+"""The WSGI middleware that shadows sampled requests, and hands the copies to the sender process.
 
 On the shopper's thread: decide (method, route, sample, per-minute budget), keep the body
 the app reads, pass the answer through untouched, and on `close()` put one tuple on a
-bounded queue (dropped and counted when full). On the worker thread: ask the primary once
-more (P2) and the candidate twice (C1, C2), each signed, time each, and add the record to
-the sink. The shopper's status, headers and bytes are exactly what the app produced.
+bounded multiprocessing queue (dropped and counted when full). The sender process
+(`sender.py`, spawned on the first sampled request, one per gunicorn worker) asks the
+primary once more (P2) and the candidate twice (C1, C2), each signed, times each, and
+writes the records: its Python runs under its own GIL at a lower priority, so the
+shopper's threads do not wait for it. The shopper's status, headers and bytes are exactly
+what the app produced. `multiprocessing` is imported only when the sender starts.
 """
 
 from __future__ import annotations
 
-import http.client
+import contextlib
 import io
 import logging
+import os
 import queue
 import random
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
-from urllib.parse import quote, urlsplit
 
-from . import SHADOW_HEADER, record, signing
+from . import record
+from .sender import COUNTERS, FLUSH, INDEX, STOP, Counters
 from .settings import ShadowSettings
-from .sink import BatchSink, writer_for
 
 log = logging.getLogger("shopbot.shadow")
-HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host",
-                        "content-length", "proxy-connection", "trailer"})
-COUNTERS = ("sampled", "dropped_budget", "dropped_queue_full", "sent", "timeouts", "errors",
-            "pairs", "sink_errors")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class Stats:
+class Stats(Counters):
+    """The counters of this worker and its sender; in shared memory once the sender starts."""
+
     def __init__(self) -> None:
+        super().__init__([0] * len(COUNTERS))
         self._lock = threading.Lock()
-        self.counts = dict.fromkeys(COUNTERS, 0)
 
     def add(self, name: str, n: int = 1) -> None:
-        with self._lock:
-            self.counts[name] += n
+        with self._lock:  # the worker's threads share the shopper's counters
+            self.values[INDEX[name]] += n
 
-    def snapshot(self) -> dict[str, int]:
+    def share(self, shared: Any) -> None:
+        """Move the counts into `shared` (memory the sender process also sees)."""
         with self._lock:
-            return dict(self.counts)
+            shared[:] = list(self.values)
+            self.values = shared
 
 
 class Budget:
@@ -88,17 +92,17 @@ class _Tee:
 
 
 class ShadowMirror:
-    def __init__(self, app: WSGIApp, settings: ShadowSettings, sink: BatchSink | None = None,
+    def __init__(self, app: WSGIApp, settings: ShadowSettings,
                  sample: Callable[[], float] = random.random) -> None:
         self.app = app
         self.settings = settings
-        self.sink = sink or BatchSink(writer_for(settings.sink), settings.max_object_bytes, settings.batch_seconds)
         self.sample = sample
         self.stats = Stats()
         self.budget = Budget(settings.max_per_minute)
-        self.queue: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=settings.queue_size)
-        self._worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._pid = 0  # the process that started the sender (a fork must start its own)
+        self._copies: Any = None
+        self._sender: Any = None
 
     # --- the shopper's thread -------------------------------------------------------------
 
@@ -116,7 +120,7 @@ class ShadowMirror:
 
         started = time.perf_counter()
         result = self.app(environ, capture)
-        copied = environ.copy()  # read on the worker, not here
+        copied = {key: value for key, value in environ.items() if type(value) is str}  # the CGI part, picklable
         return _Tee(result, lambda answer: self._enqueue(copied, body, seen, answer, started))
 
     def _chosen(self, environ: dict[str, Any]) -> bool:
@@ -134,117 +138,76 @@ class ShadowMirror:
             return False
         return True
 
-    def _enqueue(self, environ: dict[str, Any], body: bytes, seen: dict[str, Any], answer: bytes,
+    def _enqueue(self, environ: dict[str, str], body: bytes, seen: dict[str, Any], answer: bytes,
                  started: float) -> None:
         took_ms = (time.perf_counter() - started) * 1000
-        try:
-            self.queue.put_nowait((time.time(), environ, body, seen.get("status", ""), seen.get("headers", []),
-                                   answer, took_ms))
+        copies = self._copies if self._pid == os.getpid() and self._sender.is_alive() else self._start_sender()
+        try:  # pickled and written to the sender by the queue's feeder thread, not here
+            copies.put_nowait((time.time(), environ, body, seen.get("status", ""), seen.get("headers", []),
+                               answer, took_ms))
         except queue.Full:
             self.stats.add("dropped_queue_full")
-            return
-        self._ensure_worker()
 
-    def _ensure_worker(self) -> None:
-        if self._worker is None or not self._worker.is_alive():
-            with self._start_lock:
-                if self._worker is None or not self._worker.is_alive():
-                    self._worker = threading.Thread(target=self._run, name="shopbot-shadow", daemon=True)
-                    self._worker.start()
+    def _start_sender(self) -> Any:
+        """Start (or restart, if it died) this process's sender; the queue and counters are made once."""
+        import atexit
+        import multiprocessing
 
-    # --- the worker thread ----------------------------------------------------------------
+        from . import sender
 
-    def _run(self) -> None:
-        while True:
-            try:
-                item = self.queue.get(timeout=min(5.0, self.settings.batch_seconds / 2))
-            except queue.Empty:
-                self._flush_if_due()
-                continue
-            try:
-                self.shadow(*item)
-            except Exception:  # the worker must outlive any one request
-                log.exception("shadow worker failed on one request")
-                self.stats.add("errors")
-            finally:
-                self.queue.task_done()
-            self._flush_if_due()
+        with self._start_lock:
+            context = multiprocessing.get_context("spawn")  # a fork would inherit the shoppers' sockets
+            if self._pid != os.getpid():
+                self._copies = context.Queue(self.settings.queue_size)
+                self.stats.share(context.RawArray("q", len(COUNTERS)))
+                self._pid, self._sender = os.getpid(), None
+                atexit.register(self.close)
+            if self._sender is None or not self._sender.is_alive():
+                self._sender = context.Process(
+                    target=sender.run, name="shopbot-shadow-sender", daemon=True,
+                    args=(self.settings, self._copies, self.stats.values, os.getpid()))
+                self._sender.start()
+            return self._copies
 
-    def shadow(self, at: float, environ: dict[str, Any], body: bytes, status: str,
-               headers: list[tuple[str, str]], answer: bytes, took_ms: float) -> None:
-        """Send P2, C1, C2 for one sampled request and add the record to the sink."""
-        request = _request_of(environ, body)
-        code = int(status[:3]) if status[:3].isdigit() else None
-        answers = {"P1": record.answer(code, headers, answer, took_ms)}
-        for tag, base in (("p2", self.settings.primary_url), ("c1", self.settings.target_url),
-                          ("c2", self.settings.target_url)):
-            answers[tag.upper()] = self._send(base, request, tag)
-        entry = {
-            "kind": "pair", "at": at, "method": request["method"], "path": request["path"],
-            "query": record.masked_query(request["query"]),
-            "headers": record.stored_headers(request["headers"]),
-            "body": record.stored_body(request["body"], record.content_type_of(request["headers"])),
-            "answers": answers,
-        }
-        self.stats.add("pairs")
-        try:
-            self.sink.add(entry, self.stats.snapshot())
-        except Exception as error:
-            self.stats.add("sink_errors")
-            log.warning("shadow sink failed: %s", type(error).__name__)
-
-    def _send(self, base: str, request: dict[str, Any], tag: str) -> dict[str, Any]:
-        url = urlsplit(base)
-        connection_type = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-        headers = {name: value for name, value in request["headers"] if name.lower() not in HOP_BY_HOP}
-        headers[SHADOW_HEADER] = signing.sign(self.settings.signing_key, request["method"], request["path"],
-                                              request["body"], tag)
-        target = url.path.rstrip("/") + quote(request["path"]) + (f"?{request['query']}" if request["query"] else "")
-        started = time.perf_counter()
-        self.stats.add("sent")
-        connection = connection_type(url.hostname or "", url.port, timeout=self.settings.timeout_seconds)
-        try:
-            connection.request(request["method"], target, body=request["body"] or None, headers=headers)
-            reply = connection.getresponse()
-            body = reply.read(record.MAX_BODY + 1)
-            took = (time.perf_counter() - started) * 1000
-            return record.answer(reply.status, reply.getheaders(), body, took)
-        except TimeoutError:
-            self.stats.add("timeouts")
-            return record.answer(None, [], b"", (time.perf_counter() - started) * 1000, error="timeout")
-        except (OSError, http.client.HTTPException) as error:
-            self.stats.add("errors")
-            return record.answer(None, [], b"", (time.perf_counter() - started) * 1000, error=type(error).__name__)
-        finally:
-            connection.close()
-
-    def _flush_if_due(self) -> None:
-        if not self.sink.due():
-            return
-        try:
-            self.sink.flush(self.stats.snapshot())
-        except Exception as error:
-            self.stats.add("sink_errors")
-            log.warning("shadow sink failed: %s", type(error).__name__)
+    # --- the sender process (sender.py) ----------------------------------------------------
 
     def drain(self, timeout: float = 30.0) -> None:
-        """Wait for queued requests, then write what is collected (tests, shutdown)."""
+        """Wait until the sender has handled everything queued and written it (tests, benches)."""
+        if self._pid != os.getpid():
+            return  # nothing was ever queued by this process
         deadline = time.monotonic() + timeout
-        while self.queue.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.01)
+        flushes = self.stats.values[INDEX["flushes"]]
         try:
-            self.sink.flush(self.stats.snapshot())
-        except Exception:
-            self.stats.add("sink_errors")
+            self._copies.put(FLUSH, timeout=timeout)
+        except queue.Full:
+            return
+        while self.stats.values[INDEX["flushes"]] <= flushes and time.monotonic() < deadline:
+            if not self._sender.is_alive():
+                return
+            time.sleep(0.01)
 
+    def close(self, timeout: float = 5.0) -> None:
+        """At the worker's exit: the sender sends what is queued, writes the batch, and exits.
 
-def _request_of(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
-    headers = [(key[5:].replace("_", "-").title(), value) for key, value in environ.items() if key.startswith("HTTP_")]
-    if environ.get("CONTENT_TYPE"):
-        headers.append(("Content-Type", environ["CONTENT_TYPE"]))
-    path = environ.get("PATH_INFO", "/").encode("latin-1", "replace").decode("utf-8", "replace")  # as Flask sees it
-    return {"method": environ["REQUEST_METHOD"], "path": path,
-            "query": environ.get("QUERY_STRING", ""), "headers": headers, "body": body}
+        Past `timeout` it is told to write what it has now (SIGUSR1), then killed."""
+        if self._pid != os.getpid() or self._sender is None or not self._sender.is_alive():
+            return
+        with contextlib.suppress(queue.Full, ValueError, OSError):
+            self._copies.put(STOP, timeout=timeout)
+        self._sender.join(timeout)
+        if self._sender.is_alive():
+            with contextlib.suppress(OSError):
+                os.kill(self._sender.pid, signal.SIGUSR1)
+            self._sender.join(2.0)
+        if self._sender.is_alive():
+            self._sender.kill()
+            self._sender.join(1.0)
+        unsent = self._copies.qsize()
+        if unsent:  # what is still queued has no reader: do not write it into a closed pipe at exit
+            log.warning("shadowing: %d copies were not sent before the worker exited", unsent)
+            with self._copies._notempty:
+                self._copies._buffer.clear()
+        self._copies.cancel_join_thread()
 
 
 def install(app: Any) -> ShadowMirror:

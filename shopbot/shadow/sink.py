@@ -79,9 +79,11 @@ class BatchSink:
     def due(self) -> bool:
         return bool(self._lines) and self._now_minute() != self._minute
 
-    def flush(self, stats: dict[str, int]) -> None:
-        """Write what is collected (and the counters); raise what the writer raises."""
-        if not self._lines:
+    def flush(self, stats: dict[str, int], always: bool = False) -> None:
+        """Write what is collected (and the counters); raise what the writer raises.
+
+        `always`: write the counters even with no record collected (a sender's last batch)."""
+        if not self._lines and not always:
             return
         stats_line = json.dumps({"kind": "stats", "origin": self.origin, "at": self.clock(), **stats}).encode()
         suffix = f"-{self._part}" if self._part else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -97,3 +98,55 @@ def test_the_budget_and_the_routes_limit_what_is_shadowed(tmp_path: Path) -> Non
     mirror.drain()
     counts = mirror.stats.snapshot()
     assert (counts["sampled"], counts["dropped_budget"], counts["pairs"]) == (4, 2, 2)
+
+
+def test_a_worker_exiting_while_a_copy_hangs_still_writes_the_counters_and_leaves_no_sender(
+    tmp_path: Path, silent_candidate: str,
+) -> None:
+    client, mirror = mirrored(tmp_path, silent_candidate, SHADOW_TIMEOUT_SECONDS="20")
+    for _ in range(3):
+        assert get(client, "/api/products/search?q=tent").status_code == 200
+    sender = mirror._sender
+    started = time.monotonic()
+    mirror.close(timeout=0.5)  # the worker's exit: the sender is still waiting on its first copy
+    assert time.monotonic() - started < 5 and not sender.is_alive()
+    (batch,) = tmp_path.glob("shadow-*.jsonl")
+    (stats,) = [json.loads(line) for line in batch.read_text().splitlines()]
+    assert stats["kind"] == "stats" and (stats["sampled"], stats["pairs"]) == (3, 0)
+
+
+def test_a_kept_alive_connection_the_server_closed_is_retried_fresh_not_counted_as_an_error(tmp_path: Path) -> None:
+    from shopbot.shadow.sender import COUNTERS, Counters, Sender
+    from shopbot.shadow.sink import BatchSink, FolderWriter
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted = []
+
+    def answer_once_then_hang_up() -> None:  # as a server whose keep-alive timeout passed between two copies
+        while True:
+            try:
+                connection = server.accept()[0]
+            except OSError:
+                return
+            accepted.append(connection)
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+            connection.close()
+
+    threading.Thread(target=answer_once_then_hang_up, daemon=True).start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    settings = ShadowSettings.from_env({"SHADOW_TARGET_URL": url, "SHADOW_PRIMARY_URL": url,
+                                        "SHADOW_SIGNING_KEY": "k" * 32, "SHADOW_TIMEOUT_SECONDS": "2"})
+    assert settings is not None
+    counters = Counters([0] * len(COUNTERS))
+    sender = Sender(settings, counters, BatchSink(FolderWriter(str(tmp_path)), 1_000_000))
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/products/search", "QUERY_STRING": "q=tent"}
+    for _ in range(2):
+        sender.shadow(time.time(), environ, b"", "200 OK", [], b"{}", 1.0)
+    sender.flush()
+    server.close()
+    pairs = [json.loads(line) for line in next(tmp_path.glob("shadow-*.jsonl")).read_text().splitlines()][:-1]
+    assert [side["status"] for pair in pairs for side in pair["answers"].values()] == [200] * 8
+    assert counters.snapshot()["errors"] == 0 and len(accepted) == 6
