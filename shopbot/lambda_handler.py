@@ -108,13 +108,19 @@ def sanitize_event(event: Event) -> Event:
 
 def to_http_api_response(response: Event) -> Event:
     """Regroup serverless-wsgi's case-permuted headers: cookies array + comma-joined repeats."""
-    grouped: dict[str, list[str]] = {}
+    joined: dict[str, str] = {}
+    cookies: list[str] = []
     for name, value in (response.get("headers") or {}).items():
-        grouped.setdefault(name.lower(), []).append(value)
-    cookies = grouped.pop("set-cookie", [])
-    if grouped.pop(NO_CONTENT_TYPE, None) is not None:
-        grouped.pop("content-type", None)  # werkzeug's default, not the app's
-    response["headers"] = {name: ", ".join(values) for name, values in grouped.items()}
+        key = name.lower()
+        if key == "set-cookie":
+            cookies.append(value)
+        elif key in joined:
+            joined[key] = f"{joined[key]}, {value}"
+        else:
+            joined[key] = value
+    if joined.pop(NO_CONTENT_TYPE, None) is not None:
+        joined.pop("content-type", None)  # werkzeug's default, not the app's
+    response["headers"] = joined
     if cookies:
         response["cookies"] = cookies
     return response
@@ -138,7 +144,7 @@ def make_handler(app: Flask) -> Callable[[Event, Any], Event]:
         elif cold is None:
             logger.append_keys(cold_start=False)
         cold = None if cold else False
-        if not any(key in event for key in HTTP_KEYS):
+        if "requestContext" not in event and not any(key in event for key in HTTP_KEYS):
             return answer_other_event(app, event)
         logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
         response = to_http_api_response(serverless_wsgi.handle_request(wsgi_app, sanitize_event(event), context))
