@@ -144,7 +144,7 @@ def make_handler(app: Flask) -> Callable[[Event, Any], Event]:
         elif cold is None:
             logger.append_keys(cold_start=False)
         cold = None if cold else False
-        if "requestContext" not in event and not any(key in event for key in HTTP_KEYS):
+        if not any(key in event for key in HTTP_KEYS):
             return answer_other_event(app, event)
         logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
         response = to_http_api_response(serverless_wsgi.handle_request(wsgi_app, sanitize_event(event), context))
