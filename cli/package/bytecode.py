@@ -183,6 +183,8 @@ class MemoryCompilePool:
         try:
             stdin.write(_REQUEST.pack(key, len(encoded), len(source)) + encoded + source)
         except BrokenPipeError as error:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.processes[index].wait(timeout=5)  # reaped, so its own error is the one reported
             raise CliError(f"compiling bytecode with {self.label} failed: {self._stderr(index)}") from error
 
     def _read(self, process: subprocess.Popen[bytes], on_compiled: Compiled) -> None:
@@ -199,6 +201,7 @@ class MemoryCompilePool:
                     self.failed[key] = f"{name}: {data.decode(errors='replace')}"
         except BaseException as error:  # handed to finish(), which raises it on the caller's thread
             self.errors.append(error)
+            process.kill()  # nobody reads its answers any more: `add` must not wait on a full pipe
 
     def finish(self) -> dict[int, str]:
         for process in self.processes:

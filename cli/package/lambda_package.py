@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -34,6 +35,7 @@ from .pins import SDK_PACKAGES, Pin, canonical, check_runtime_set, left_to_runti
 from .resolve import (
     Unpacked,
     Wheel,
+    check_unchanged,
     fetch_wheels,
     file_sha256,
     installed_members,
@@ -133,14 +135,26 @@ def prepare(build: LambdaBuild, ui: UI, announce: bool = True) -> Prepared:
             wheels, source = fetch_wheels(pins, build.target, cache, early.wheel_arrived)
         ui.info(f"wheels: {len(wheels)} for {build.target.platform} ({'cache' if source == 'cache' else source})")
         hashes = {name: wheel.sha256 for name, wheel in wheels.items()}
-        requires = requirements_of(wheels, build.target)
-        left = left_to_runtime(pins, requires, build.bundle_sdk)
-        shipped = [pin for pin in pins if pin.name not in left]
-        provided = [pin for pin in pins if pin.name in left]
-        layer = ensure_layer(build, shipped, provided, wheels, hashes, interpreter, cache, ui, early.compiler)
+        check_unchanged(wheels, hashes)
+        with damaged_cache(cache):
+            requires = requirements_of(wheels, build.target)
+            left = left_to_runtime(pins, requires, build.bundle_sdk)
+            shipped = [pin for pin in pins if pin.name not in left]
+            provided = [pin for pin in pins if pin.name in left]
+            layer = ensure_layer(build, shipped, provided, wheels, hashes, interpreter, cache, ui, early.compiler)
     finally:
         early.close()
     return Prepared(shipped, provided, wheels, hashes, interpreter, layer)
+
+
+@contextmanager
+def damaged_cache(cache: Path) -> Iterator[None]:
+    """A truncated wheel or a broken cached layer is one line that says how to recover."""
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError, json.JSONDecodeError) as error:
+        raise CliError(f"damaged build cache ({type(error).__name__}: {error}): delete {cache} "
+                       "(or set SHOPBOT_CACHE_DIR elsewhere) and rebuild") from None
 
 
 class _EarlyCompile:
@@ -159,7 +173,10 @@ class _EarlyCompile:
         with self.lock:
             if self.compiler is None:
                 self.compiler = WheelCompiler(self.interpreter)
-        self.compiler.wheel_arrived(path)
+        try:
+            self.compiler.wheel_arrived(path)
+        except Exception:  # not a download failure: the layer queues this wheel again and reports it
+            return
 
     def close(self) -> None:
         if self.compiler is not None:
@@ -173,7 +190,8 @@ def build_lambda_package(build: LambdaBuild, ui: UI | None = None) -> Manifest:
     shipped, provided, wheels, hashes = prepared.shipped, prepared.provided, prepared.wheels, prepared.hashes
     interpreter, layer = prepared.interpreter, prepared.layer
 
-    dependencies = load_index(layer.deps_zip, layer.deps_index)
+    with damaged_cache(build.cache or cache_root()):
+        dependencies = load_index(layer.deps_zip, layer.deps_index)
     unzipped = sum(member.size for member in dependencies.values())
     package.check_unzipped(unzipped)  # before anything is written
     build.output.mkdir(parents=True, exist_ok=True)

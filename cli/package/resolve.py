@@ -79,11 +79,40 @@ def fetch_wheels(pins: list[Pin], target: Target, cache: Path, on_wheel: Arrived
         scratch = Path(tempfile.mkdtemp(prefix=".download-", dir=directory.parent))
         try:
             source = _download(pins, target, scratch, on_wheel)
+            record_sums(scratch)
             publish(scratch, directory)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
     return _match_wheels(pins, directory, target), source
+
+
+SUMS = "SHA256SUMS.json"  # the wheels' digests when they were downloaded and checked
+
+
+def record_sums(directory: Path) -> None:
+    sums = {path.name: file_sha256(path) for path in sorted(directory.glob("*.whl"))}
+    (directory / SUMS).write_text(json.dumps(sums, indent=1))
+
+
+def check_unchanged(wheels: dict[str, Wheel], hashes: dict[str, str]) -> None:
+    """Refuse cached wheels whose bytes changed since their download (the layer copies their
+    compressed members as they are, so a flipped byte would ship unnoticed). A cache written
+    before the digests were recorded gets them now."""
+    if not wheels:
+        return
+    directory = next(iter(wheels.values())).path.parent
+    try:
+        recorded = json.loads((directory / SUMS).read_text())
+    except FileNotFoundError:
+        record_sums(directory)
+        return
+    except (OSError, ValueError):
+        recorded = None
+    for name, wheel in wheels.items():
+        if not isinstance(recorded, dict) or recorded.get(wheel.path.name) != hashes[name]:
+            raise CliError(f"wheel cache {directory} changed since it was downloaded ({wheel.path.name}): "
+                           "delete that directory and rebuild")
 
 
 def find_uv() -> str | None:

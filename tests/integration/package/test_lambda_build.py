@@ -140,3 +140,37 @@ def test_fetching_with_uv_or_pip_gives_the_same_package(lambda_build: Run, proje
     second = again.json
     first["archive"].pop("path"), second["archive"].pop("path")
     assert first == second
+
+
+def _one_line_error(run: Run) -> str:
+    assert run.exit_code == 2, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1, run.stderr
+    return run.stderr
+
+
+def test_a_cached_wheel_changed_since_download_is_refused_not_shipped(lambda_build: Run, project: Path,
+                                                                      build_cache: Path, tmp_path: Path) -> None:
+    """The layer copies wheels' compressed members as they are: a flipped byte must stop the build."""
+    fresh = tmp_path / "cache"
+    shutil.copytree(build_cache / "wheels", fresh / "wheels")
+    wheel = next(path for path in (fresh / "wheels").rglob("markupsafe-*.whl"))
+    data = bytearray(wheel.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    wheel.write_bytes(bytes(data))
+
+    run = shopbot_build("--output", str(tmp_path / "dist"), cwd=project, cache=fresh)
+
+    assert "changed since it was downloaded" in _one_line_error(run) and wheel.name in run.stderr
+    assert not (tmp_path / "dist" / ZIP).exists()
+
+
+def test_a_damaged_cached_layer_is_one_line_that_says_how_to_recover(lambda_build: Run, project: Path,
+                                                                     build_cache: Path, tmp_path: Path) -> None:
+    damaged = tmp_path / "cache"
+    shutil.copytree(build_cache, damaged)
+    for info in (damaged / "layers").glob("*/layer.json"):
+        info.write_text('{"files": ')
+
+    run = shopbot_build("--output", str(tmp_path / "dist"), cwd=project, cache=damaged)
+
+    assert "damaged build cache (JSONDecodeError" in _one_line_error(run) and f"delete {damaged}" in run.stderr

@@ -87,6 +87,20 @@ def test_a_worker_that_dies_is_one_error_line(py312: Interpreter) -> None:
         pool.close()
 
 
+def test_a_failing_answer_handler_stops_the_worker_instead_of_hanging_the_build(py312: Interpreter) -> None:
+    def refuse(key: int, name: str, data: bytes) -> None:
+        raise OSError("disk full")
+
+    pool = bytecode.MemoryCompilePool(py312, refuse, workers=1)
+    try:
+        with pytest.raises((CliError, OSError)):  # whichever comes first: the broken pipe or the handler's error
+            for _ in range(5000):   # far more answers than a pipe holds, once nobody reads them
+                pool.add(0, "a.py", b"x = 1\n" * 100)
+            pool.finish()
+    finally:
+        pool.close()
+
+
 def _wheel(path: Path, files: dict[str, bytes]) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
         for name, data in files.items():
