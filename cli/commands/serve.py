@@ -48,7 +48,7 @@ from ..emulator.targets import (
 from ..emulator.workers import FunctionConfig
 from ..errors import CliError
 from ..logs.local import ecs_log_group, ecs_stream, lambda_log_group, start_shipper
-from ..logs.ship import LogShipper
+from ..logs.ship import MAX_MESSAGE_BYTES, LogShipper
 from ..options import EnvOption, JsonOption, command_settings, examples, root_flags
 from ..settings.environments import DEFAULTS, Settings
 from ..ui import get_ui
@@ -177,7 +177,7 @@ def _relay_output(process: subprocess.Popen[bytes], shipper: LogShipper, stream:
     assert source is not None
 
     def relay() -> None:
-        for raw in iter(source.readline, b""):
+        for raw in iter(lambda: source.readline(MAX_MESSAGE_BYTES), b""):  # a longer line ships in pieces
             with contextlib.suppress(OSError, ValueError, AttributeError):  # never stop reading: gunicorn would block
                 sys.stderr.buffer.write(raw)
                 sys.stderr.buffer.flush()

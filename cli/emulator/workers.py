@@ -34,6 +34,7 @@ OutcomeKind = Literal["ok", "error", "timeout", "too_large", "init_error", "cras
 Log = Callable[[str], None]
 Ship = Callable[[str, str], None]  # (log stream, line): e.g. LogShipper.put
 OUTPUT_CHUNK = 65_536
+LONGEST_LINE = 262_144  # CloudWatch Logs' event size
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,12 @@ class Worker:
         while chunk := await reader.read(OUTPUT_CHUNK):
             with contextlib.suppress(OSError):
                 os.write(self._config.output_fd, chunk)
-            *lines, carry = (carry + chunk).split(b"\n")
+            lines = chunk.split(b"\n")  # only the new bytes: a long line is not copied again per chunk
+            lines[0] = carry + lines[0]
+            carry = lines.pop()
+            if len(carry) >= LONGEST_LINE:  # ship a very long line in pieces, as the awslogs driver does
+                lines.append(carry)
+                carry = b""
             for line in lines:
                 self._ship(self.stream, line.decode(errors="replace").rstrip("\r"))
         if carry:

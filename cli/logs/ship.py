@@ -62,6 +62,7 @@ class LogShipper:
         self._stop = threading.Event()
         self._created: set[str] = set()  # streams known to exist; "" is the group itself
         self._failed = False
+        self._sending = 0  # lines taken from the buffer by the flush in progress
         self.sent = 0
         self.dropped = 0
         self._thread = threading.Thread(target=self._run, name=f"log-shipper {group}", daemon=True)
@@ -72,6 +73,7 @@ class LogShipper:
 
     def put(self, stream: str, line: str) -> None:
         """Buffer one line for `stream` (never blocks on the network, never raises)."""
+        line = line[:MAX_MESSAGE_BYTES]  # no event holds more: the buffer stays bounded in bytes too
         with self._lock:
             if len(self._buffer) >= self._capacity:
                 self._buffer.popleft()
@@ -83,6 +85,11 @@ class LogShipper:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self._thread.is_alive():  # CloudWatch Logs is still not answering: what it holds is lost
+            with self._lock:
+                self.dropped += self._sending + len(self._buffer)
+                self._buffer.clear()
+            self._warn(f"CloudWatch Logs {self.group} did not answer within {timeout:g} s")
         if self.dropped:
             self._warn(f"{self.dropped} log line(s) never reached CloudWatch Logs {self.group}")
 
@@ -97,11 +104,14 @@ class LogShipper:
         """Send everything buffered now, one stream after another."""
         with self._lock:
             pending, self._buffer = self._buffer, deque()
+            self._sending = len(pending)
         streams: dict[str, list[Event]] = {}
         for stream, timestamp_ms, line in pending:
             streams.setdefault(stream, []).append(event(timestamp_ms, line))
         for stream, events in streams.items():
             self._send(stream, sorted(events, key=lambda item: int(item["timestamp"])))
+            with self._lock:
+                self._sending -= len(events)
 
     def _send(self, stream: str, events: list[Event]) -> None:
         left = len(events)
