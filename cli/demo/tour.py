@@ -9,6 +9,7 @@ generated shopbot.toml. Everything it started is stopped at the end, also on Ctr
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,6 +52,7 @@ class DemoResult:
     steps: dict[str, int] = field(default_factory=dict)
     parity_passed: bool = False
     shadow_passed: bool = False
+    shadow_verdict: str = "not run"
     pids: list[int] = field(default_factory=list)
     reports: dict[str, str] = field(default_factory=dict)
 
@@ -264,6 +266,7 @@ class Demo:
         the Lambda target, the report from those pairs is the parity engine's verdict, shadowing off."""
         from . import shadowing
 
+        shutil.rmtree(self.workdir / "shadow", ignore_errors=True)  # judge this run's pairs, not an earlier run's
         self.shopbot("shadow-start", "shadow", "start", "--sample-rate", "1", "--max-per-minute", "600",
                      "--no-wait", "--yes")
         shadow = shadowing.revision_environment(clients.client("ecs"), stack_parts.CLUSTER, stack_parts.SERVICE)
@@ -282,8 +285,9 @@ class Demo:
         code = self.shopbot("shadow-report", "shadow", "report", "--since", "1h", "--output",
                             str(reports / "shadow"), allowed=(0, 1))
         self.result.shadow_passed = code == 0
-        self.ui.info(f"   live-traffic parity: [bold {'green' if code == 0 else 'red'}]"
-                     f"{'passed' if code == 0 else 'found differences'}[/] "
+        self.result.shadow_verdict = ("passed" if code == 0 else "found differences" if pairs
+                                      else "had no pairs to judge")
+        self.ui.info(f"   live-traffic parity: [bold {'green' if code == 0 else 'red'}]{self.result.shadow_verdict}[/] "
                      f"(report: {reports / 'shadow' / 'parity-report.html'})")
         self.result.reports["shadow"] = str(reports / "shadow" / "parity-report.html")
         self.shopbot("shadow-stop", "shadow", "stop", "--no-wait", "--yes")
@@ -317,7 +321,7 @@ class Demo:
                      f"{self.result.edge.get('before')} -> {self.result.edge.get('after_cutover')} -> "
                      f"{self.result.edge.get('after_rollback')}; parity "
                      f"{'passed' if self.result.parity_passed else 'found differences'}; live-traffic parity "
-                     f"{'passed' if self.result.shadow_passed else 'found differences'}.")
+                     f"{self.result.shadow_verdict}.")
         self.ui.info(f"   parity report: {self.result.reports.get('html')}")
         self.ui.info(f"   cost report: {self.result.reports.get('cost')}")
         self.ui.info(f"   settings, logs, ledger of this run: {self.workdir}")

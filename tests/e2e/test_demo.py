@@ -26,6 +26,9 @@ def processes_mentioning(text: str) -> list[str]:
 
 def test_demo_migrates_to_lambda_and_back_and_leaves_nothing_running(tmp_path: Path) -> None:
     workdir = tmp_path / "demo"
+    earlier = workdir / "shadow" / "earlier-run.jsonl"  # a previous demo's pairs must not be judged again
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text('{"kind": "pair"}\n')
     result = subprocess.run(
         [*SHOPBOT, "demo", "--json", "--workdir", str(workdir)],
         capture_output=True, text=True, timeout=900, env=clean_env(), stdin=subprocess.DEVNULL, check=False,
@@ -35,6 +38,7 @@ def test_demo_migrates_to_lambda_and_back_and_leaves_nothing_running(tmp_path: P
 
     assert summary["parity_passed"] is True
     assert summary["shadow_passed"] is True  # issue 15: live pairs, ECS shadowing to Lambda, judged by parity
+    assert summary["shadow_verdict"] == "passed" and not earlier.exists()
     assert {"shadow-start", "shadow-report", "shadow-stop"} <= set(summary["steps"])
     assert (summary["edge"]["before"], summary["edge"]["after_cutover"], summary["edge"]["after_rollback"]) == (
         "ecs", "lambda", "ecs")
