@@ -68,10 +68,17 @@ class _StandInsWhileExecuting(importlib.abc.Loader):
         sys.modules.update(placed)
         try:
             self._loader.exec_module(module)
+        except Exception:  # a Typer that uses them at import (subclasses, isinstance): the real ones, as it is
+            self._remove(placed)
+            self._loader.exec_module(module)
         finally:
-            for name, stand_in in placed.items():
-                if sys.modules.get(name) is stand_in:
-                    del sys.modules[name]
+            self._remove(placed)
+
+    @staticmethod
+    def _remove(placed: dict[str, types.ModuleType]) -> None:
+        for name, stand_in in placed.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
 
 
 class _LeanTyperHelp(importlib.abc.MetaPathFinder):
