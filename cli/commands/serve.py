@@ -129,15 +129,14 @@ def _root_args(settings: Settings) -> list[str]:
     return words
 
 
-def run_ecs(host: str, port: int, workers: int | None, threads: int | None, settings: Settings | None = None) -> int:
+def run_ecs(host: str, port: int, workers: int | None, threads: int | None, settings: Settings) -> int:
     """gunicorn in the foreground; SIGINT/SIGTERM make it stop gracefully. Returns its status."""
     command, extra = gunicorn_command(host, port, workers, threads)
     chosen = int(extra.get("WEB_CONCURRENCY") or os.environ.get("WEB_CONCURRENCY") or 1)  # conf: 1 without Redis
     problem = per_process_store_problem(os.environ, chosen)
     if problem:
         raise CliError(f"{problem} (--workers 1)")
-    group = ecs_log_group(settings) if settings is not None else ""
-    shipper = start_shipper(settings, group, get_ui().warn) if settings is not None else None
+    shipper = start_shipper(settings, ecs_log_group(settings), get_ui().warn)
     # gunicorn logs to stdout; ours is reserved for --json, so its log goes to stderr
     # (through a pipe we copy from when its lines also go to CloudWatch Logs).
     process = subprocess.Popen(
@@ -156,7 +155,7 @@ def run_ecs(host: str, port: int, workers: int | None, threads: int | None, sett
             raise CliError(f"gunicorn exited with status {process.returncode} before listening: see its log above")
         _announce("ecs", f"http://{host}:{port}", {"workers": extra.get("WEB_CONCURRENCY"),
                                                    "threads": extra.get("GUNICORN_THREADS"),
-                                                   "log_group": group if shipper else None})
+                                                   "log_group": shipper.group if shipper else None})
         status = process.wait()
     finally:
         if process.poll() is None:
@@ -190,8 +189,7 @@ def _relay_output(process: subprocess.Popen[bytes], shipper: LogShipper, stream:
 
 def run_lambda(
     host: str, port: int, *, handler: str, package: Path | None, stage: str, function_name: str,
-    region: str, concurrency: int, timeout: float, memory: int, log_group: str | None = None,
-    settings: Settings | None = None,
+    region: str, concurrency: int, timeout: float, memory: int, log_group: str | None, settings: Settings,
 ) -> None:
     """The API Gateway + Lambda emulator in the foreground until Ctrl-C/SIGTERM."""
     scratch = Path(tempfile.mkdtemp(prefix="shopbot-lambda-"))
@@ -209,7 +207,7 @@ def run_lambda(
             memory_mb=memory, timeout_s=timeout, region=region, concurrency=concurrency,
             user_env=dict(os.environ), runtime_dir=runtime, log_group=log_group,
         )
-        shipper = start_shipper(settings, function.group, get_ui().warn) if settings is not None else None
+        shipper = start_shipper(settings, function.group, get_ui().warn)
         emulator = LambdaEmulator(function, GatewayConfig(stage=stage, region=region), _log_line,
                                   shipper.put if shipper else None)
         details = {"handler": handler, "stage": stage, "concurrency": concurrency, "timeout": timeout,
