@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import shutil
 import struct
@@ -33,79 +32,9 @@ from .target import Interpreter
 # Where Lambda unpacks the zip: the path compiled into every code object (never this machine's).
 TASK_ROOT = "/var/task"
 
-# Runs under the target interpreter: compile each relative path read from stdin exactly as
-# `compileall -s ROOT -p /var/task --invalidation-mode unchecked-hash` would, then print the
-# paths that would not compile (a dependency may carry a file that is not valid Python).
-_WORKER = r"""
-import json, py_compile, sys
-root, task = sys.argv[1], sys.argv[2]
-mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
-failed = []
-for line in sys.stdin:
-    rel = line.rstrip("\n")
-    if rel:
-        try:
-            py_compile.compile(root + "/" + rel, dfile=task + "/" + rel, doraise=True, invalidation_mode=mode)
-        except (py_compile.PyCompileError, SyntaxError, ValueError, UnicodeError) as error:
-            failed.append(rel + ": " + str(error).strip().splitlines()[-1])
-print(json.dumps(failed))
-"""
-
-
 def clean_env() -> dict[str, str]:
     """A minimal environment so the trace and compile do not depend on this shell."""
     return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
-
-
-class CompilePool:
-    """Worker processes of the target interpreter compiling files as they are handed over.
-
-    `add` returns at once; `finish` waits and returns the paths that did not compile.
-    """
-
-    def __init__(self, interpreter: Interpreter, root: Path, workers: int | None = None) -> None:
-        self.root, self.label = root, interpreter.label
-        count = workers or max(1, min(os.cpu_count() or 1, 4))
-        command = [str(interpreter.path), "-I", "-S", "-c", _WORKER, str(root), TASK_ROOT]
-        self.processes = [
-            subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=clean_env())
-            for _ in range(count)
-        ]
-        self.loads = [0] * count
-        self.count = 0
-
-    def add(self, relpaths: list[str]) -> None:
-        """Hand files to the least loaded worker (by bytes), each path once."""
-        for rel in relpaths:
-            size = (self.root / rel).stat().st_size
-            index = self.loads.index(min(self.loads))
-            self.loads[index] += size + 2000  # a fixed cost per file too
-            stdin = self.processes[index].stdin
-            assert stdin is not None
-            stdin.write(rel + "\n")
-            stdin.flush()
-            self.count += 1
-
-    def finish(self) -> list[str]:
-        failed: list[str] = []
-        errors: list[str] = []
-        for process in self.processes:
-            output, stderr = process.communicate(timeout=900)
-            if process.returncode != 0:
-                errors.append(_last_line(stderr))
-                continue
-            failed += json.loads(output.strip().splitlines()[-1])
-        if errors:
-            raise CliError(f"compiling bytecode with {self.label} failed: {errors[0]}")
-        return sorted(failed)
-
-    def close(self) -> None:
-        """Stop the workers (after an error elsewhere)."""
-        for process in self.processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
 
 
 # Runs under the target interpreter: the same bytes `py_compile.compile(..., dfile=/var/task/REL,
@@ -146,49 +75,42 @@ Compiled = Callable[[int, str, bytes], None]
 
 
 class MemoryCompilePool:
-    """Worker processes of the target interpreter turning sources into pyc bytes, in memory.
+    """A worker process of the target interpreter turning sources into pyc bytes, in memory.
 
-    `add(key, path, source)` hands a source over (it may wait while a worker's pipe is full); each
-    answer is passed, on a reader thread per worker, to `on_compiled(key, pyc path, pyc bytes)`;
-    `finish` waits for all and returns {key: "path: error"} of the sources that did not compile
-    (they ship as source only).
+    `add(key, path, source)` hands a source over (it may wait while the worker's pipe is full); each
+    answer is passed, on a reader thread, to `on_compiled(key, pyc path, pyc bytes)`; `finish`
+    waits for all and returns {key: "path: error"} of the sources that did not compile (they ship
+    as source only). One process, sources in the order given: a module's pyc can depend on what
+    the same process compiled before it (wheel_compile.py), so the order is the caller's to fix.
     """
 
-    def __init__(self, interpreter: Interpreter, on_compiled: Compiled, workers: int | None = None) -> None:
+    def __init__(self, interpreter: Interpreter, on_compiled: Compiled) -> None:
         self.label = interpreter.label
-        count = workers or max(1, min(os.cpu_count() or 1, 4))
         command = [str(interpreter.path), "-I", "-S", "-c", _MEMORY_WORKER, TASK_ROOT]
-        # stderr to files: 3.12 warns about every invalid escape it compiles, and a pipe nobody
+        # stderr to a file: 3.12 warns about every invalid escape it compiles, and a pipe nobody
         # reads until the end would fill and stop the worker.
-        self.stderrs = [tempfile.TemporaryFile() for _ in range(count)]  # noqa: SIM115 (closed by close())
-        self.processes = [
-            subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=clean_env())
-            for stderr in self.stderrs
-        ]
-        self.loads = [0] * count
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+                                        env=clean_env())
         self.failed: dict[int, str] = {}
         self.errors: list[BaseException] = []
-        self.readers = [threading.Thread(target=self._read, args=(process, on_compiled), daemon=True)
-                        for process in self.processes]
-        for reader in self.readers:
-            reader.start()
+        self.reader = threading.Thread(target=self._read, args=(on_compiled,), daemon=True)
+        self.reader.start()
 
     def add(self, key: int, rel: str, source: bytes) -> None:
-        """Hand one source to the least loaded worker (by bytes, plus a fixed cost per file)."""
-        index = self.loads.index(min(self.loads))
-        self.loads[index] += len(source) + 2000
-        stdin = self.processes[index].stdin
+        """Hand one source over."""
+        stdin = self.process.stdin
         assert stdin is not None
         encoded = rel.encode()
         try:
             stdin.write(_REQUEST.pack(key, len(encoded), len(source)) + encoded + source)
         except BrokenPipeError as error:
             with contextlib.suppress(subprocess.TimeoutExpired):
-                self.processes[index].wait(timeout=5)  # reaped, so its own error is the one reported
-            raise CliError(f"compiling bytecode with {self.label} failed: {self._stderr(index)}") from error
+                self.process.wait(timeout=5)  # reaped, so its own error is the one reported
+            raise CliError(f"compiling bytecode with {self.label} failed: {self._stderr()}") from error
 
-    def _read(self, process: subprocess.Popen[bytes], on_compiled: Compiled) -> None:
-        stdout = process.stdout
+    def _read(self, on_compiled: Compiled) -> None:
+        stdout = self.process.stdout
         assert stdout is not None
         try:
             while header := stdout.read(_ANSWER.size):
@@ -201,86 +123,73 @@ class MemoryCompilePool:
                     self.failed[key] = f"{name}: {data.decode(errors='replace')}"
         except BaseException as error:  # handed to finish(), which raises it on the caller's thread
             self.errors.append(error)
-            process.kill()  # nobody reads its answers any more: `add` must not wait on a full pipe
+            self.process.kill()  # nobody reads its answers any more: `add` must not wait on a full pipe
 
     def finish(self) -> dict[int, str]:
-        for process in self.processes:
-            assert process.stdin is not None
-            with contextlib.suppress(BrokenPipeError):  # a worker that died is reported below
-                process.stdin.close()
-        for reader in self.readers:
-            reader.join()
-        for index, process in enumerate(self.processes):
-            if process.wait(timeout=900) != 0:
-                raise CliError(f"compiling bytecode with {self.label} failed: {self._stderr(index)}")
+        assert self.process.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # a worker that died is reported below
+            self.process.stdin.close()
+        self.reader.join()
+        if self.process.wait() != 0 and not self.errors:
+            raise CliError(f"compiling bytecode with {self.label} failed: {self._stderr()}")
         if self.errors:
             raise self.errors[0]
         return self.failed
 
-    def _stderr(self, index: int) -> str:
-        if self.processes[index].poll() is None:
+    def _stderr(self) -> str:
+        if self.process.poll() is None:
             return "the worker stopped reading"
-        self.stderrs[index].seek(0)
-        return _last_line(self.stderrs[index].read().decode(errors="replace"))
+        self.stderr.seek(0)
+        return _last_line(self.stderr.read().decode(errors="replace"))
 
     def close(self) -> None:
-        """Stop the workers (after an error elsewhere)."""
-        for process in self.processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            for stream in (process.stdin, process.stdout):
-                if stream is not None:
-                    with contextlib.suppress(OSError):
-                        stream.close()
-        for stderr in self.stderrs:
-            stderr.close()
-
-
-def compile_modules(interpreter: Interpreter, root: Path, relpaths: list[str], strict: bool = True) -> int:
-    """Write `__pycache__/*.cpython-XY.pyc` (unchecked-hash) for `relpaths`; code names /var/task/...
-
-    `strict`: a file that does not compile is an error (the service); otherwise it stays
-    source-only (a dependency's odd file) and is not counted.
-    """
-    if not relpaths:
-        return 0
-    pool = CompilePool(interpreter, root, workers=min(len(relpaths) // 50 + 1, max(1, min(os.cpu_count() or 1, 4))))
-    try:
-        pool.add(relpaths)
-        failed = pool.finish()
-    finally:
-        pool.close()
-    if failed and strict:
-        raise CliError(f"compiling bytecode with {interpreter.label} failed: {failed[0]}")
-    return len(relpaths) - len(failed)
+        """Stop the worker (after an error elsewhere)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self.stderr.close()
 
 
 def compile_cached(interpreter: Interpreter, root: Path, relpaths: list[str], cache: Path) -> int:
-    """`compile_modules`, reusing pycs compiled before from the same source, path and interpreter.
+    """Write `__pycache__/*.cpython-XY.pyc` (unchecked-hash, code naming /var/task/...) for the
+    service's `relpaths`, reusing pycs compiled before from the same source, path and interpreter.
 
     A pyc is a function of those three only, so a rebuild of an unchanged service starts no
-    interpreter at all.
+    interpreter at all. A file that does not compile is an error: it is ours.
     """
     tag = "cpython-" + "".join(interpreter.version.split(".")[:2])
+    sources = {rel: (root / rel).read_bytes() for rel in relpaths}
     wanted: dict[str, tuple[Path, Path]] = {}
-    for rel in relpaths:
-        source = root / rel
-        key = hashlib.sha256(f"{interpreter.label}\0{rel}\0".encode() + source.read_bytes()).hexdigest()
-        pyc = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
-        wanted[rel] = (cache / key[:2] / f"{key}.pyc", pyc)
+    for rel, source in sources.items():
+        digest = hashlib.sha256(f"{interpreter.label}\0{rel}\0".encode() + source).hexdigest()
+        path = root / rel
+        wanted[rel] = (cache / digest[:2] / f"{digest}.pyc", path.parent / "__pycache__" / f"{path.stem}.{tag}.pyc")
     missing = [rel for rel, (cached, _) in wanted.items() if not cached.is_file()]
-    compiled = compile_modules(interpreter, root, missing)
-    for rel, (cached, pyc) in wanted.items():
-        if rel in missing:
+    if missing:
+        compiled: dict[int, bytes] = {}
+        pool = MemoryCompilePool(interpreter, lambda key, name, data: compiled.__setitem__(key, data))
+        try:
+            for key, rel in enumerate(missing):
+                pool.add(key, rel, sources[rel])
+            failed = pool.finish()
+        finally:
+            pool.close()
+        if failed:
+            raise CliError(f"compiling bytecode with {interpreter.label} failed: {sorted(failed.values())[0]}")
+        for key, rel in enumerate(missing):
+            cached = wanted[rel][0]
             cached.parent.mkdir(parents=True, exist_ok=True)
             partial = cached.with_suffix(f".{os.getpid()}.part")
-            shutil.copyfile(pyc, partial)
+            partial.write_bytes(compiled[key])
             os.replace(partial, cached)
-        else:
-            pyc.parent.mkdir(exist_ok=True)
-            shutil.copyfile(cached, pyc)
-    return compiled + len(relpaths) - len(missing)
+    for cached, pyc in wanted.values():
+        pyc.parent.mkdir(exist_ok=True)
+        shutil.copyfile(cached, pyc)
+    return len(relpaths)
 
 
 def service_modules(root: Path, package: str) -> list[str]:

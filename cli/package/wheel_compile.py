@@ -106,7 +106,7 @@ class WheelCompiler:
         def compiled(key: int, name: str, data: bytes) -> None:
             self.results[(wheel, sources[key][0])] = deflate(name, data, package.COMPRESS_LEVEL)
 
-        pool = bytecode.MemoryCompilePool(self.interpreter, compiled, workers=1)
+        pool = bytecode.MemoryCompilePool(self.interpreter, compiled)
         with self.lock:
             self.running.append(pool)
         try:
