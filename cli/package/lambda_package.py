@@ -290,9 +290,9 @@ def ensure_layer(
         directory.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".layer-", dir=directory.parent))
         try:
-            owned = compiler or (WheelCompiler(interpreter) if interpreter else None)
+            owned = WheelCompiler(interpreter) if interpreter and compiler is None else None  # else the caller's
             try:
-                info = _build_layer(scratch, shipped, wheels, owned, ui)
+                info = _build_layer(scratch, shipped, wheels, compiler or owned, ui)
             finally:
                 if owned is not None:
                     owned.close()
