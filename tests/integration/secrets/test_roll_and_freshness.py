@@ -1,17 +1,24 @@
 """`secrets sync --roll` and the running-target part of `secrets check`, against moto.
 
 moto's ECS never launches a service's tasks and gives the tasks it runs no start time: the
-roll is shown by the new deployment moto records, "started before the change" is judged in
-tests/unit/secrets/test_freshness.py, and here the check must say it could NOT verify.
+roll is shown by the new deployment moto records; with moto alone the check must say it could
+NOT verify; and through `EcsStartTimes`, a proxy that gives each task the start time AWS would
+(the moment RunTask answered), "started before the change" is judged over real HTTP.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
+
+from tests.integration.moto_proxy import Answer, MotoProxy
 
 from .conftest import REGION, SECRET, Cli, wire_targets, write_env
 
@@ -88,6 +95,66 @@ def test_check_flags_lambdas_that_never_re_read_a_changed_secret(cli: Cli, tmp_p
     result = cli("secrets", "check", "--json")
 
     assert result.exit_code == 1
-    report: dict[str, Any] = __import__("json").loads(result.stdout)
+    report: dict[str, Any] = json.loads(result.stdout)
     assert [f["target"] for f in report["findings"]] == ["lambda"]
     assert "SECRETS_TTL_SECONDS=0: warm Lambda environments keep the old values" in report["findings"][0]["problem"]
+
+
+class EcsStartTimes(MotoProxy):
+    """moto in front, with what AWS's DescribeTasks has and moto lacks: `startedAt`, here the
+    moment RunTask answered for the task (a Fargate task is RUNNING within seconds of it)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.started: dict[str, float] = {}
+        super().__init__(upstream)
+
+    def exchange(self, request: BaseHTTPRequestHandler, body: bytes) -> Answer:
+        status, headers, answer = self.forward(request, body)
+        action = request.headers.get("X-Amz-Target", "").rpartition(".")[2]
+        if status == 200 and action in ("RunTask", "DescribeTasks"):
+            document = json.loads(answer)
+            for task in document.get("tasks", []):
+                task["startedAt"] = self.started.setdefault(task["taskArn"], time.time())
+            answer = json.dumps(document).encode()
+        return status, headers, answer
+
+
+@pytest.fixture
+def start_times(aws: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[EcsStartTimes]:
+    proxy = EcsStartTimes(aws)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    yield proxy
+    proxy.close()
+
+
+def _run_tasks(count: int) -> list[str]:
+    started = boto3.client("ecs", region_name=REGION).run_task(
+        cluster="shop", taskDefinition="shopbot", launchType="FARGATE", count=count,
+        networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-1"]}})
+    return [task["taskArn"].rsplit("/", 1)[-1] for task in started["tasks"]]
+
+
+def test_check_fails_while_running_tasks_started_before_the_change(
+        cli: Cli, tmp_path: Path, start_times: EcsStartTimes) -> None:
+    _wired(cli, tmp_path, SECRETS_TTL_SECONDS="60")
+    time.sleep(1.1)  # moto keeps whole seconds of the secret's change
+    old = _run_tasks(2)
+    fresh = cli.json("secrets", "check")
+    assert fresh["ok"] is True and sorted(fresh["freshness"]["fresh"]) == sorted(old)
+    assert any(note.startswith("all 2 running task(s) started after the secret's last change")
+               for note in fresh["notes"])
+
+    time.sleep(1.1)
+    write_env(tmp_path / ".env", {**KEYS, "REDIS_PASSWORD": "rotated"})
+    cli.json("secrets", "sync", "--yes")
+    new = _run_tasks(1)
+    result = cli("secrets", "check", "--json")
+
+    assert result.exit_code == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert sorted(report["freshness"]["stale"]) == sorted(old) and report["freshness"]["fresh"] == new
+    assert [(f["target"], f["problem"].split(" (")[0]) for f in report["findings"]] == [
+        ("ecs", "2 of 3 running task(s) started before the secret's last change")]
+    assert "secrets sync --roll" in report["findings"][0]["fix"]
+    human = cli("secrets", "check")
+    assert human.exit_code == 1 and "still hold the old values" in human.stdout
