@@ -164,7 +164,7 @@ class Settings:
             found = "" if self.source != DEFAULTS else f" (no {SETTINGS_FILE} was found: create one)"
             variables = ", ".join(variables_for(name)[0] for name in missing)
             raise ConfigError(
-                f"environment '{self.name}' has no {listed}: set them under "
+                f"environment '{self.name}' has no {listed}: set {'it' if len(missing) == 1 else 'them'} under "
                 f"[environments.{self.name}] in {where}{found}, or set {variables}"
             )
 

@@ -64,7 +64,7 @@ def test_without_yes_and_without_a_terminal_nothing_changes(stage: Stage, monkey
     (["cutover", "--to", "lambda"], {"behaviors": ["/nope/*"]}, ExitStatus.CONFIG,
      "behaviour '/nope/*' is not in the distribution"),
     (["cutover", "--to", "lambda"], {"distribution_id": None, "ledger": None}, ExitStatus.CONFIG,
-     "has no `distribution_id`, `ledger`"),
+     "has no `distribution_id`, `ledger`: set them under"),
     (["cutover", "--to", "k8s"], {}, ExitStatus.ERROR, "--to lambda or --to ecs"),
     (["cutover", "--to", "lambda", "--canary", "40"], {}, ExitStatus.ERROR, "at most 15 percent"),
     (["cutover", "--to", "ecs", "--watch", "5m"], {}, ExitStatus.ERROR, "use it with --to lambda"),

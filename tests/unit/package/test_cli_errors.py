@@ -56,5 +56,5 @@ def test_push_without_a_repository_setting_stops_before_docker(tmp_path: Path,
     (tmp_path / "shopbot.toml").write_text('[environments.local]\nregion = "us-east-1"\n')
     result = runner.invoke(app, ["build", "--target", "ecs", "--push", "--output", str(tmp_path / "dist")])
     assert result.exit_code == 3
-    assert "has no `ecr_repository`" in result.stderr
+    assert "has no `ecr_repository`: set it under" in result.stderr
     assert not (tmp_path / "dist").exists()
