@@ -258,7 +258,7 @@ def main(argv: list[str]) -> int:
         relative(t) for t in tests_importing(dotted, ROOT / "tests")]
     if not tests:
         raise UsageError(f"no test under tests/ imports {dotted}: name them with --tests")
-    missing = [t for t in tests if not (ROOT / t).exists()]
+    missing = [t for t in tests if not (ROOT / str(t).split("::")[0]).exists()]  # a path or a node id
     if missing:
         raise UsageError(f"no such test path: {', '.join(map(str, missing))}")
 

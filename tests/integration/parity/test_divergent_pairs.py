@@ -103,7 +103,12 @@ def test_text_and_very_large_bodies_are_diffed_with_a_cap(divergent: str, tmp_pa
     big = next(d for d in outcome.report["differences"] if d["route"] == "GET /big") if outcome.report else {}
     example = big["examples"][0]
     assert "compared by size and hash only" in example["detail"]
+    size = 3 * 1024 * 1024 + 1  # every byte counted and hashed, though only the first 1 MiB is kept
+    assert example["primary"].startswith(f"{size} bytes, sha256 ") and example["candidate"].startswith(f"{size} bytes")
+    assert example["primary"] != example["candidate"]  # the hashes differ in the last byte
     assert len(example["primary"]) < 200  # the 3 MB body is not copied into the report
+    lines = [json.loads(line) for line in (tmp_path / "big" / "parity-results.jsonl").read_text().splitlines()]
+    assert {line["answers"]["p1"]["bytes"] for line in lines if line["route"] == "GET /big"} == {size}
     assert (tmp_path / "big" / "parity-report.json").stat().st_size < 100_000
 
 
