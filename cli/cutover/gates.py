@@ -22,6 +22,7 @@ from ..settings.environments import Settings
 from .planning import sha256_of
 
 HEALTH_TIMEOUT_SECONDS = 5.0
+CLOCK_SKEW_SECONDS = 300  # a report dated further ahead than this was not made by a clock we can trust
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,9 @@ def parity_gate(settings: Settings, now: datetime | None = None) -> tuple[GateRe
                   f"{expected[0]} with {expected[1]}: run `shopbot parity-check` for this environment")
     elif age is None:
         detail = "report has no valid generated_at timestamp: run `shopbot parity-check` again"
+    elif age < -CLOCK_SKEW_SECONDS:
+        detail = (f"report is dated {-age:.0f} s in the future: check this machine's clock (or the one that "
+                  "wrote it) and run `shopbot parity-check` again")
     elif age > settings.parity_max_age_seconds:
         detail = (f"report is {age:.0f} s old (limit {settings.parity_max_age_seconds} s): "
                   "run `shopbot parity-check` again")
