@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -29,35 +30,52 @@ from .pairs import ANSWERS, Batches
 
 
 def answer_of(stored: dict[str, Any]) -> Response:
-    """One stored answer as the engine's `Response` (a malformed one is an error answer, not a crash)."""
-    body_info = stored.get("body") if isinstance(stored.get("body"), dict) else {}
-    assert isinstance(body_info, dict)
+    """One stored answer as the engine's `Response`: a pair file is outside input (a bucket anyone with
+    write access can touch), so a field of the wrong type is ignored and a missing status is an error answer."""
+    body_info = _object(stored.get("body"))
     try:
         body = (base64.b64decode(body_info["b64"]) if "b64" in body_info
-                else str(body_info.get("text", "")).encode())
+                else _text(body_info.get("text")).encode())
     except (ValueError, TypeError):
         body = b""
-    headers = [(str(h[0]), str(h[1])) for h in stored.get("headers") or [] if isinstance(h, list) and len(h) == 2]
-    status = stored.get("status")
-    error = stored.get("error")
+    status, error = stored.get("status"), stored.get("error")
+    valid = isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599
     return Response(
-        status=status if isinstance(status, int) and not isinstance(status, bool) else None,
-        headers=headers, body=body, size=int(body_info.get("size", len(body)) or 0),
-        sha256=str(body_info.get("sha256", "")), truncated=bool(body_info.get("truncated")),
-        latency_ms=float(stored.get("ms") or 0.0),
-        error=str(error) if error else (None if isinstance(status, int) else "no answer recorded"),
+        status=status if valid else None, headers=_pairs(stored.get("headers")), body=body,
+        size=int(_number(body_info.get("size"), len(body))), sha256=_text(body_info.get("sha256")),
+        truncated=body_info.get("truncated") is True, latency_ms=_number(stored.get("ms"), 0.0),
+        error=str(error) if error else (None if valid else "no answer recorded"),
     )
 
 
 def request_of(pair: dict[str, Any], index: int) -> CorpusRequest:
-    body_info = pair.get("body") if isinstance(pair.get("body"), dict) else {}
-    assert isinstance(body_info, dict)
-    body = str(body_info.get("text", "")).encode() if "text" in body_info else None
-    headers = tuple((str(h[0]), str(h[1])) for h in pair.get("headers") or [] if isinstance(h, list) and len(h) == 2)
+    body_info = _object(pair.get("body"))
+    body = _text(body_info["text"]).encode() if "text" in body_info else None
     path = str(pair["path"])
-    return CorpusRequest(method=str(pair.get("method", "GET")).upper(), path=path, query=str(pair.get("query", "")),
-                         headers=headers, body=body, safe=True, source=f"live pair {index + 1}",
-                         session_id=session_of(path, body))
+    return CorpusRequest(method=(_text(pair.get("method")) or "GET").upper(), path=path,
+                         query=_text(pair.get("query")), headers=tuple(_pairs(pair.get("headers"))), body=body,
+                         safe=True, source=f"live pair {index + 1}", session_id=session_of(path, body))
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _number(value: Any, default: float) -> float:
+    """A finite, non-negative JSON number; anything else (a string, a bool, NaN) is `default`."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < math.inf:
+        return float(value)
+    return default
+
+
+def _pairs(value: Any) -> list[tuple[str, str]]:
+    """Stored headers: `[[name, value], ...]`; any other shape is left out."""
+    items = value if isinstance(value, list) else []
+    return [(str(h[0]), str(h[1])) for h in items if isinstance(h, list) and len(h) == 2]
 
 
 def write_report(found: Batches, *, primary: str, candidate: str, out_dir: Path, budget: Budget,
