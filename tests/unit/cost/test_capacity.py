@@ -73,3 +73,63 @@ def test_api_gateway_rate_and_burst() -> None:
     verdict = capacity.judge(peak, limits)
     assert not verdict.passed and "requests would get 429" in verdict.detail()
     assert capacity.judge(peak, Limits(account_unreserved=1000, api_rate=20.0, api_burst=100)).passed
+
+
+def sixty_in_flight() -> capacity.Peak:
+    return peak_of([(600, 6.0), (600, 6.0)])         # exactly 60 concurrent executions in both minutes
+
+
+def test_a_limit_exactly_at_the_peak_holds_and_one_less_throttles() -> None:
+    peak = sixty_in_flight()
+    held = capacity.judge(peak, Limits(reserved=60))
+    assert held.passed and held.checks[0]["needed"] == 60 and held.checks[0]["busiest_minute"] == 60
+    assert held.detail() == ("p99 minute needs 60.0 concurrent executions (busiest 60.0), reserved concurrency "
+                             "is 60")
+    short = capacity.judge(peak, Limits(account_unreserved=59))
+    assert not short.passed and short.detail() == (
+        "p99 minute needs 60.0 concurrent executions (busiest 60.0), the account's unreserved concurrency is 59: "
+        "the peak would be throttled")
+
+
+def test_when_every_limit_holds_the_detail_names_each_of_them() -> None:
+    verdict = capacity.judge(sixty_in_flight(), Limits(reserved=100, redis_maxclients=60))
+    assert verdict.passed and verdict.detail() == (
+        "p99 minute needs 60.0 concurrent executions (busiest 60.0), reserved concurrency is 100; "
+        "Redis needs 60 connection(s) (60 execution environments), maxclients is 60")
+
+
+def test_redis_one_connection_short_is_refused() -> None:
+    verdict = capacity.judge(sixty_in_flight(), Limits(reserved=100, redis_maxclients=60, redis_other_clients=1))
+    assert not verdict.passed and verdict.detail() == (
+        "Redis needs 61 connection(s) (60 execution environments + 1 others), maxclients is 60: new environments "
+        "would be refused")
+
+
+def test_api_gateway_checks_a_stage_that_sets_only_one_limit_against_the_account_default_for_the_other() -> None:
+    peak = peak_of([(600, 0.1), (600, 0.1)])         # 10 req/s in the p99 minute
+    only_rate = capacity.judge(peak, Limits(reserved=100, api_rate=10.0)).checks[1]
+    assert only_rate["passed"] and only_rate["limit"] == [10.0, 5000]   # exactly the rate holds
+    only_burst = capacity.judge(peak, Limits(reserved=100, api_burst=peak.max_requests_in_a_second)).checks[1]
+    assert only_burst["passed"] and only_burst["limit"] == [10_000.0, peak.max_requests_in_a_second]
+    over = capacity.judge(peak, Limits(reserved=100, api_burst=peak.max_requests_in_a_second - 1))
+    assert not over.passed and over.detail().endswith(": requests would get 429")
+    assert [c["name"] for c in capacity.judge(peak, Limits(reserved=100)).checks] == ["lambda concurrency"]
+
+
+def test_the_busiest_second_scales_with_the_growth_factor() -> None:
+    traffic = traffic_from_hits([Hit(T0 + i / 10, 0.1, 0, 0, "GET /health") for i in range(5)])  # 5 in one second
+    duration = duration_at(traffic, 1769, 0.0, 1.0, None)
+    assert capacity.peak(traffic, duration).max_requests_in_a_second == 5
+    assert capacity.peak(traffic, duration, factor=3).max_requests_in_a_second == 15
+
+
+def test_the_p99_minute_rate_ignores_one_busy_minute_in_a_hundred_but_not_two() -> None:
+    calm = [(60, 0.1)] * 98                          # 1 req/s
+    assert peak_of([*calm, (60, 0.1), (600, 0.1)]).p99_requests_per_second == pytest.approx(1.0)
+    assert peak_of([*calm, (600, 0.1), (600, 0.1)]).p99_requests_per_second == pytest.approx(10.0)
+
+
+def test_no_traffic_needs_nothing() -> None:
+    assert capacity.nearest_rank([], 99) == 0.0
+    peak = capacity.peak(traffic_from_hits([]), duration_at(traffic_from_hits([]), 1769, 0.0, 1.0, None))
+    assert (peak.p99_concurrency, peak.max_concurrency, peak.max_requests_in_a_second) == (0.0, 0.0, 0)
