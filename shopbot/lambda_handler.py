@@ -144,16 +144,30 @@ def make_handler(app: Flask) -> Callable[[Event, Any], Event]:
         elif cold is None:
             logger.append_keys(cold_start=False)
         cold = None if cold else False
-        if not any(key in event for key in HTTP_KEYS):
+        if not isinstance(event, dict) or not any(key in event for key in HTTP_KEYS):
             return answer_other_event(app, event)
-        logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
-        response = to_http_api_response(serverless_wsgi.handle_request(wsgi_app, sanitize_event(event), context))
+        try:
+            logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
+            raw = serverless_wsgi.handle_request(wsgi_app, sanitize_event(event), context)
+        except (TypeError, ValueError, AttributeError) as error:  # only the adapter's: Flask answers the app's
+            return malformed_event(error)
+        response = to_http_api_response(raw)
         if response.get("statusCode", 200) >= 500:
             metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
             metrics.flush_metrics()
         return response
 
     return handler
+
+
+def malformed_event(error: Exception) -> Event:
+    """An HTTP-shaped event API Gateway would never send (a field of the wrong type: a hand-made direct
+    Invoke): a 400 in the service's error shape and one log line, never a stack trace."""
+    logger.warning("malformed HTTP event", extra={"error": type(error).__name__})
+    body = ('{"error":{"status":400,"code":"malformed_event","message":"the event is not an API Gateway '
+            'HTTP API (payload 2.0) request"}}')
+    return {"statusCode": 400, "headers": {"content-type": "application/json"}, "body": body,
+            "isBase64Encoded": False}
 
 
 class UnhandledEvent(Exception):
@@ -163,6 +177,10 @@ class UnhandledEvent(Exception):
 
 def answer_other_event(app: Flask, event: Event) -> Event:
     """A non-HTTP event: an explicit warm-up ping, a management command, or a loud refusal."""
+    if not isinstance(event, dict):
+        logger.error("unhandled event", extra={"type": type(event).__name__})
+        raise UnhandledEvent(f"shopbot has no handler for an event that is a JSON {type(event).__name__}, not an "
+                             "object")
     if event == WARMUP_EVENT or event.get("source") == "serverless-plugin-warmup":
         return {"warmed": True}
     from .manage import is_invocation, run_invocation  # only on such an invocation
