@@ -108,8 +108,8 @@ def judge(peak_: Peak, limits: Limits) -> Verdict:
         ok = wanted <= limits.redis_maxclients
         checks.append({"name": "redis maxclients", "passed": ok, "needed": wanted,
                        "limit": limits.redis_maxclients, "detail": (
-                           f"Redis needs {wanted} connection(s) ({needed} execution environments"
-                           + (f" + {limits.redis_other_clients} others" if limits.redis_other_clients else "")
+                           f"Redis needs {wanted} connection(s) ({needed} execution environment(s)"
+                           + (f" + {limits.redis_other_clients} other(s)" if limits.redis_other_clients else "")
                            + f"), maxclients is {limits.redis_maxclients}"
                            + ("" if ok else ": new environments would be refused"))})
     if limits.api_rate is not None or limits.api_burst is not None:

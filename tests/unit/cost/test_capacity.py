@@ -64,7 +64,7 @@ def test_redis_needs_a_connection_per_environment_plus_those_already_open() -> N
     peak = peak_of([(600, 6.0), (600, 6.0)])
     verdict = capacity.judge(peak, Limits(account_unreserved=1000, redis_maxclients=64, redis_other_clients=8))
     assert not verdict.passed
-    assert "Redis needs 68 connection(s) (60 execution environments + 8 others), maxclients is 64" in verdict.detail()
+    assert "Redis needs 68 connection(s) (60 execution environment(s) + 8 other(s)), maxclients is 64" in verdict.detail()
 
 
 def test_api_gateway_rate_and_burst() -> None:
@@ -95,13 +95,13 @@ def test_when_every_limit_holds_the_detail_names_each_of_them() -> None:
     verdict = capacity.judge(sixty_in_flight(), Limits(reserved=100, redis_maxclients=60))
     assert verdict.passed and verdict.detail() == (
         "p99 minute needs 60.0 concurrent executions (busiest 60.0), reserved concurrency is 100; "
-        "Redis needs 60 connection(s) (60 execution environments), maxclients is 60")
+        "Redis needs 60 connection(s) (60 execution environment(s)), maxclients is 60")
 
 
 def test_redis_one_connection_short_is_refused() -> None:
     verdict = capacity.judge(sixty_in_flight(), Limits(reserved=100, redis_maxclients=60, redis_other_clients=1))
     assert not verdict.passed and verdict.detail() == (
-        "Redis needs 61 connection(s) (60 execution environments + 1 others), maxclients is 60: new environments "
+        "Redis needs 61 connection(s) (60 execution environment(s) + 1 other(s)), maxclients is 60: new environments "
         "would be refused")
 
 
