@@ -67,6 +67,7 @@ def test_a_replayed_route_names_its_skipped_requests_and_cold_starts() -> None:
         route.candidate.add(value / 2)
     [entry] = report_of(result)["routes"]
     assert entry["verdict"] == "pass"
+    assert entry["why"][0] == "4 request(s) answered alike on both sides (x2 each)"  # the verdict's reason first
     assert entry["why"][2:5] == [
         "primary: 1 cold start(s) kept out of the latency comparison (slowest 900 ms)",
         "candidate: 1 cold start(s) kept out of the latency comparison (slowest 450 ms)",
