@@ -68,3 +68,12 @@ def test_no_pairs_is_not_a_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     result = run(tmp_path, monkeypatch)
     assert result.exit_code == 1 and "no shadow pairs found" in result.stderr
     assert not (tmp_path / "reports" / "parity-report.json").exists()
+
+
+def test_the_report_goes_into_a_folder_made_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_pairs(tmp_path / "pairs", 3, candidate_extra=0.0)
+    nested = tmp_path / "reports" / "shadow" / "today"
+    result = run(tmp_path, monkeypatch, "--output", str(nested))
+    assert result.exit_code in (0, 1), result.output
+    assert sorted(p.name for p in nested.iterdir()) == ["parity-junit.xml", "parity-report.html", "parity-report.json",
+                                                       "parity-results.jsonl"]
