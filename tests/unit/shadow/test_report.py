@@ -51,6 +51,8 @@ def test_live_pairs_that_agree_pass_and_say_where_the_evidence_came_from(tmp_pat
     assert report["passed"] is True and report["requests"] == 30
     assert report["evidence"]["kind"] == "live traffic" and report["evidence"]["pairs"] == 30
     assert report["evidence"]["skipped_lines"] == 1
+    assert (report["evidence"]["oldest"], report["evidence"]["newest"]) == ("2026-09-21T14:13:20Z",
+                                                                            "2026-09-21T14:13:49Z")
     assert report["candidate"] == "https://abc.execute-api.us-east-1.amazonaws.com"  # what the cutover gate checks
 
 
@@ -77,3 +79,12 @@ def test_the_report_goes_into_a_folder_made_for_it(tmp_path: Path, monkeypatch: 
     assert result.exit_code in (0, 1), result.output
     assert sorted(p.name for p in nested.iterdir()) == ["parity-junit.xml", "parity-report.html", "parity-report.json",
                                                        "parity-results.jsonl"]
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_pairs(tmp_path / "pairs", 3, candidate_extra=0.0)
+    (tmp_path / "file.txt").write_text("not a folder")
+    result = run(tmp_path, monkeypatch, "--output", str(tmp_path / "file.txt" / "reports"))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"error: --output {tmp_path / 'file.txt' / 'reports'}: cannot write the "
+                                     "reports (Not a directory)")
