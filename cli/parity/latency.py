@@ -95,8 +95,8 @@ class Budget:
         return ratio > self.p95_ratio and candidate - primary > self.min_ms
 
     def _breach(self, primary: float, candidate: float) -> str:
-        ratio = candidate / primary if primary > 0 else math.inf
-        return (f"latency budget breached: candidate p95 {candidate:.1f} ms is {ratio:.2f}x "
+        versus = f"is {candidate / primary:.2f}x" if primary > 0 else "against"  # no ratio to a 0 ms p95
+        return (f"latency budget breached: candidate p95 {candidate:.1f} ms {versus} "
                 f"primary p95 {primary:.1f} ms (budget {self.p95_ratio}x, "
                 f"+{candidate - primary:.1f} ms > {self.min_ms:g} ms)")
 

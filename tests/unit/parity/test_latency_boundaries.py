@@ -79,7 +79,8 @@ def test_a_sub_millisecond_primary_still_gives_a_ratio_and_a_zero_one_does_not()
     ratio, breach, _ = Budget().assess(twenty(0.5), twenty(40))
     assert ratio == 80 and breach is not None and "is 80.00x primary p95 0.5 ms" in breach
     ratio, breach, _ = Budget().assess(twenty(0.0), twenty(40))
-    assert ratio is None and breach is not None and "+40.0 ms > 25 ms" in breach
+    assert ratio is None and breach == ("latency budget breached: candidate p95 40.0 ms against primary p95 0.0 ms "
+                                        "(budget 1.5x, +40.0 ms > 25 ms)")
 
 
 def test_twenty_answers_on_each_side_are_needed_to_decide() -> None:
