@@ -222,7 +222,8 @@ def run_mutant(spec: Any, command: str, timeout: float) -> Outcome:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("module", type=Path, help="the module's file, e.g. cli/parity/noise.py")
-    parser.add_argument("--tests", nargs="+", type=Path, help="test files, folders or node ids (default: those importing it)")
+    parser.add_argument("--tests", nargs="+", type=Path,
+                        help="test files, folders or node ids (default: those importing it)")
     parser.add_argument("--sample", type=int, default=60, help="at most this many sites, taken evenly (default 60)")
     parser.add_argument("--all", action="store_true", help="every site, no sampling")
     parser.add_argument("--min-score", type=float, default=85.0, help="exit 1 below this percentage (default 85)")

@@ -93,7 +93,8 @@ def test_redis_maxclients_is_read_from_a_real_server(aws: str, redis_url: str, t
         result = capacity_gate(settings(lambda_concurrency_limit=1000), AwsClients(settings()),
                                busy_traffic(tmp_path), redis_url=redis_url)
         assert not result.passed
-        assert "Redis needs 64 connection(s) (60 execution environment(s) + 4 other(s)), maxclients is 40" in result.detail
+        assert ("Redis needs 64 connection(s) (60 execution environment(s) + 4 other(s)), maxclients is 40"
+                in result.detail)
         for other in others:
             other.close()
     finally:

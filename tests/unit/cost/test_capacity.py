@@ -64,7 +64,8 @@ def test_redis_needs_a_connection_per_environment_plus_those_already_open() -> N
     peak = peak_of([(600, 6.0), (600, 6.0)])
     verdict = capacity.judge(peak, Limits(account_unreserved=1000, redis_maxclients=64, redis_other_clients=8))
     assert not verdict.passed
-    assert "Redis needs 68 connection(s) (60 execution environment(s) + 8 other(s)), maxclients is 64" in verdict.detail()
+    assert ("Redis needs 68 connection(s) (60 execution environment(s) + 8 other(s)), maxclients is 64"
+            in verdict.detail())
 
 
 def test_api_gateway_rate_and_burst() -> None:
