@@ -179,8 +179,7 @@ def answer_other_event(app: Flask, event: Event) -> Event:
     """A non-HTTP event: an explicit warm-up ping, a management command, or a loud refusal."""
     if not isinstance(event, dict):
         logger.error("unhandled event", extra={"type": type(event).__name__})
-        raise UnhandledEvent(f"shopbot has no handler for an event that is a JSON {type(event).__name__}, not an "
-                             "object")
+        raise UnhandledEvent(f"shopbot has no handler for an event that is not a JSON object ({type(event).__name__})")
     if event == WARMUP_EVENT or event.get("source") == "serverless-plugin-warmup":
         return {"warmed": True}
     from .manage import is_invocation, run_invocation  # only on such an invocation
