@@ -66,3 +66,32 @@ def test_a_mixed_edge_is_not_verified_and_the_wait_is_bounded(edge: Callable[[Ca
 def test_an_unreachable_edge_is_not_verified() -> None:
     report = verify_edge("http://127.0.0.1:9/health", "lambda", 0.5, window=3, max_seconds=0.3, pause=0.01)
     assert not report.verified and report.share == 0.0
+
+
+class Clock:
+    """A clock the test moves: each reading returns the next of `moments` (then stays at the last)."""
+
+    def __init__(self, *moments: float) -> None:
+        self.moments = list(moments)
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.moments.pop(0) if len(self.moments) > 1 else self.moments[0]
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+def test_by_default_twenty_answers_in_a_row_verify_the_switch(edge: Callable[[Callable[[], str]], str]) -> None:
+    clock = Clock(0.0)
+    report = verify_edge(edge(lambda: "lambda"), "lambda", 1.0, clock=clock, sleep=clock.sleep)
+    assert (report.verified, report.requests, report.share) == (True, 20, 1.0)
+    assert clock.slept == []  # no pause while the window fills
+
+
+def test_by_default_the_wait_ends_after_300_s_pausing_a_fifth_of_a_second_between_requests(
+        edge: Callable[[Callable[[], str]], str]) -> None:
+    clock = Clock(0.0, *[10.0] * 24, 299.5, 300.0)  # the start, 25 answers within the wait, then its end
+    report = verify_edge(edge(lambda: "ecs"), "lambda", 0.95, clock=clock, sleep=clock.sleep)
+    assert (report.verified, report.requests, report.seconds) == (False, 26, 300.0)
+    assert clock.slept == [0.2] * 6  # once the window of 20 is full, before each further request
