@@ -44,6 +44,8 @@ def test_ttl_and_lag() -> None:
                                   "new ones see it at once")
     assert lambda_lag(300, 100).startswith("warm Lambda environments see the change within 200s")
     assert lambda_lag(300, 301).startswith("every Lambda environment has re-read the secret")
+    assert lambda_lag(300, 300).startswith("every Lambda environment has re-read the secret")  # exactly one TTL
+    assert lambda_lag(300, 299.5).startswith("warm Lambda environments see the change within 0s")
     assert "keep the old values until they recycle" in lambda_lag(0, 5)
     assert "not a number" in lambda_lag(None, 5)
 
