@@ -168,11 +168,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--candidate", choices=("stub", "lambda"), default="stub")
     parser.add_argument("--base", help="also run 10%% and 100%% with shopbot/ as of this git ref (same rounds)")
-    parser.add_argument("--pin", action="store_true", help="targets on CPU 0; candidate, client and wrk on CPU 1")
+    parser.add_argument("--pin", action="store_true", help="targets on one CPU; candidate, client and wrk on another")
     args = parser.parse_args()
-    if args.pin and len(os.sched_getaffinity(0)) < 2:
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.pin and len(cpus) < 2:
         sys.exit("--pin needs 2 CPUs")
-    pin = os.sched_setaffinity if args.pin else (lambda pid, cpus: None)  # children inherit the affinity
+
+    def pin(side: int) -> None:  # 0: the targets' CPU, 1: everything else's; children inherit it
+        if args.pin:
+            os.sched_setaffinity(0, {cpus[side]})
+
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     from shopbot_cli.emulator.targets import RunningTarget, start_target
@@ -181,14 +186,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         started: list[RunningTarget] = []
         try:
-            pin(0, {1})
+            pin(1)
             if args.candidate == "lambda":
                 candidate = start_target("lambda", free_port(), clean_env(SHADOW_SIGNING_KEY=KEY, LOG_LEVEL="warning"),
                                          args=["--concurrency", "2"], output=subprocess.DEVNULL)
             else:
                 candidate = stub_candidate()
             started.append(candidate)
-            pin(0, {0})
+            pin(0)
             urls: dict[str, str] = {}
             sides: dict[str, tuple[str | None, str | None]] = {name: (rate, None) for name, rate in RATES.items()}
             if args.base:
@@ -207,7 +212,7 @@ def main() -> None:
                 ecs = start_target("ecs", free_port(), clean_env(**env), output=subprocess.DEVNULL)
                 started.append(ecs)
                 urls[name] = ecs.url
-            pin(0, {1})
+            pin(1)
             for url in [candidate.url, *urls.values()]:  # build each one's search index before timing
                 for _ in range(20):
                     requests.get(url + PATH, timeout=30).raise_for_status()
@@ -244,7 +249,7 @@ def main() -> None:
             print(line)
     if args.base:
         print(f"@base: shopbot/ as of {args.base}")
-    print(("pinned: targets on CPU 0; candidate, client and wrk on CPU 1. " if args.pin else "")
+    print((f"pinned: targets on CPU {cpus[0]}; candidate, client and wrk on CPU {cpus[1]}. " if args.pin else "")
           + "goals at 10%: p50 <= 1.05x, p99 <= 1.2x; 100% reported, not a goal. "
           f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 CPUs)")
 
