@@ -1,5 +1,5 @@
 """Warm overhead: shopbot's Lambda handler per /health request against calling the same
-WSGI app directly, same run (goal <= 2.2x; serverless-wsgi alone is ~1.9x).
+WSGI app directly, same run (goal <= 2.0x, #20's keep), with serverless-wsgi's own v2 path beside them.
 
     .venv/bin/python bench/warm_overhead.py [--requests 3000 --rounds 7]
 """

@@ -1,16 +1,10 @@
-"""Lambda entry point: API Gateway HTTP API (payload 2.0) -> serverless-wsgi -> Flask.
+"""Lambda entry point: API Gateway HTTP API (payload 2.0) -> Flask, with Powertools logging.
 
 Kept lean at import (cold starts): Flask, serverless-wsgi and Powertools Logger/Metrics
-only; components are built on first use. Wraps serverless-wsgi 3.1.0 to fix its known
-faults with HTTP API 2.0 (FACTS.md):
-- several Set-Cookie headers come back as case-permuted names: we return the v2
-  `cookies` array instead, and join other repeated headers with commas;
-- the `$default` stage leaked into SCRIPT_NAME (url_for, redirects): only a named stage
-  on the API's default endpoint, really in the path, becomes SCRIPT_NAME;
-- `requestContext.authorizer: null`, missing `headers`/`cookies`/`body` crashed it,
-  `rawQueryString: null` became QUERY_STRING=None;
-- an answer without Content-Type got `text/plain; charset=utf-8`; API Gateway sends none;
-- on a custom domain the stage is not in the path: SCRIPT_NAME follows the domain.
+only; components are built on first use. HTTP API 2.0 events go through `http_api`, which
+fixes serverless-wsgi 3.1.0's known v2 faults (FACTS.md) and costs less per warm request;
+other HTTP payloads (1.0, REST API, ALB) go to serverless-wsgi as they are. A field of the
+wrong type is a 400 `malformed_event`, never a stack trace.
 Events that are not HTTP go to `answer_other_event`: an explicit warm-up payload answers
 without work, a direct Invoke of a registered management command runs it (shopbot/manage.py),
 and anything else (a scheduled job nobody wired, a stray S3 notification) fails loudly
@@ -20,7 +14,7 @@ instead of being swallowed.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import serverless_wsgi
@@ -28,102 +22,15 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from flask import Flask
 
-from . import create_app
+from . import create_app, http_api
 from .extensions import EXTENSION_KEY, Components
 
 logger = Logger(service="shopbot")
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Shopbot"), service="shopbot")
 
-NO_CONTENT_TYPE = "x-shopbot-no-content-type"  # internal: never leaves the handler
 WARMUP_EVENT = {"warmup": True}  # what deploy/lambda's warm-up schedule sends as its input
 HTTP_KEYS = ("requestContext", "httpMethod", "rawPath", "routeKey")
 Event = dict[str, Any]
-StartResponse = Callable[..., Any]
-
-
-class StageAwareApp:
-    """WSGI middleware: SCRIPT_NAME from the request's own facts, and no invented Content-Type.
-
-    The stage is in the path only on the API's default endpoint
-    (`<apiId>.execute-api.<region>.amazonaws.com`) with a named stage; on a custom domain
-    the API mapping decides the path, so a route `/dev/reports` stays `/dev/reports`
-    there (the mapping's base path is API_GATEWAY_BASE_PATH, which serverless-wsgi
-    already takes off). An answer without Content-Type gets a marker header, because
-    serverless-wsgi's werkzeug Response adds `text/plain; charset=utf-8` to it and API
-    Gateway would pass none: `to_http_api_response` drops both.
-    """
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        context = (environ.get("serverless.event") or {}).get("requestContext") or {}
-        stage = context.get("stage") or "$default"
-        if on_default_endpoint(context):
-            path = environ.get("PATH_INFO", "")
-            prefix = f"/{stage}"
-            if stage != "$default" and (path == prefix or path.startswith(prefix + "/")):
-                environ["SCRIPT_NAME"], environ["PATH_INFO"] = prefix, path[len(prefix):] or "/"
-            else:
-                environ["SCRIPT_NAME"] = ""
-        elif not os.environ.get("API_GATEWAY_BASE_PATH"):
-            environ["SCRIPT_NAME"] = ""  # serverless-wsgi guessed `/<stage>` from an amazonaws.com host
-
-        def marking_start_response(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            if not any(name.lower() == "content-type" for name, _ in headers):
-                headers = [*headers, (NO_CONTENT_TYPE, "1")]
-            return start_response(status, headers, *exc_info)
-
-        return self.app(environ, marking_start_response)
-
-
-def on_default_endpoint(context: dict[str, Any]) -> bool:
-    """Whether the request came to `<apiId>.execute-api....` (not a custom domain)."""
-    api_id = context.get("apiId")
-    domain = str(context.get("domainName") or "")
-    return bool(api_id) and domain.startswith(f"{api_id}.execute-api.")
-
-
-def sanitize_event(event: Event) -> Event:
-    """Fill what serverless-wsgi assumes present; drop a null authorizer."""
-    request_context = event.get("requestContext")
-    if (
-        event.get("headers") is not None and event.get("body", "") is not None
-        and event.get("cookies", []) is not None and request_context
-        and request_context.get("authorizer", {}) is not None and event.get("rawQueryString", "") is not None
-    ):
-        return event  # the common case: nothing to fix, nothing to copy
-    context = dict(request_context or {})
-    if context.get("authorizer") is None:
-        context.pop("authorizer", None)
-    return {
-        **event,
-        "requestContext": context,
-        "headers": event.get("headers") or {},
-        "cookies": event.get("cookies") or [],
-        "body": event.get("body") or "",
-        "rawQueryString": event.get("rawQueryString") or "",  # null would be QUERY_STRING=None
-    }
-
-
-def to_http_api_response(response: Event) -> Event:
-    """Regroup serverless-wsgi's case-permuted headers: cookies array + comma-joined repeats."""
-    joined: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in (response.get("headers") or {}).items():
-        key = name.lower()
-        if key == "set-cookie":
-            cookies.append(value)
-        elif key in joined:
-            joined[key] = f"{joined[key]}, {value}"
-        else:
-            joined[key] = value
-    if joined.pop(NO_CONTENT_TYPE, None) is not None:
-        joined.pop("content-type", None)  # werkzeug's default, not the app's
-    response["headers"] = joined
-    if cookies:
-        response["cookies"] = cookies
-    return response
 
 
 def make_handler(app: Flask) -> Callable[[Event, Any], Event]:
@@ -134,7 +41,6 @@ def make_handler(app: Flask) -> Callable[[Event, Any], Event]:
     the ColdStart metric once, the request id as correlation id always, metrics only on
     errors.
     """
-    wsgi_app = StageAwareApp(app)
     cold: bool | None = True  # True: first call; None: second (clear the flag); then False
 
     def handler(event: Event, context: Any) -> Event:
@@ -146,12 +52,18 @@ def make_handler(app: Flask) -> Callable[[Event, Any], Event]:
         cold = None if cold else False
         if not isinstance(event, dict) or not any(key in event for key in HTTP_KEYS):
             return answer_other_event(app, event)
-        try:
-            logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
-            raw = serverless_wsgi.handle_request(wsgi_app, sanitize_event(event), context)
-        except (TypeError, ValueError, AttributeError) as error:  # only the adapter's: Flask answers the app's
-            return malformed_event(error)
-        response = to_http_api_response(raw)
+        if event.get("version") == "2.0":
+            try:
+                environ = http_api.environ_for(event, context)
+            except http_api.MalformedEvent as error:
+                return malformed_event(error)
+            logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))  # a checked object
+            response = http_api.respond(app, environ)
+        else:
+            try:
+                response = serverless_wsgi.handle_request(app, event, context)
+            except (TypeError, ValueError, AttributeError, KeyError) as error:  # the adapter's: Flask answers the app's
+                return malformed_event(error)
         if response.get("statusCode", 200) >= 500:
             metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
             metrics.flush_metrics()
@@ -163,7 +75,8 @@ def make_handler(app: Flask) -> Callable[[Event, Any], Event]:
 def malformed_event(error: Exception) -> Event:
     """An HTTP-shaped event API Gateway would never send (a field of the wrong type: a hand-made direct
     Invoke): a 400 in the service's error shape and one log line, never a stack trace."""
-    logger.warning("malformed HTTP event", extra={"error": type(error).__name__})
+    field = str(error) if isinstance(error, http_api.MalformedEvent) else type(error).__name__
+    logger.warning("malformed HTTP event", extra={"error": field})
     body = ('{"error":{"status":400,"code":"malformed_event","message":"the event is not an API Gateway '
             'HTTP API (payload 2.0) request"}}')
     return {"statusCode": 400, "headers": {"content-type": "application/json"}, "body": body,

@@ -224,3 +224,34 @@ def test_a_null_raw_query_string_is_an_empty_query(invoke: Any) -> None:
     response = invoke(event)
     assert response["statusCode"] == 200, response
     assert body(response)["args"] == {}
+
+
+def test_a_text_answer_that_is_not_utf8_keeps_every_byte(make_app: AppFactory) -> None:
+    """serverless-wsgi raised UnicodeDecodeError here (FACTS.md); API Gateway must get the bytes ECS sends."""
+    app = make_app("lambda")
+    latin1 = "prix: 12 € - café".encode("cp1252")
+
+    @app.get("/latin1")
+    def latin1_text() -> Response:
+        return Response(latin1, content_type="text/plain; charset=windows-1252")
+
+    response = make_handler(app)(http_api_event("GET", "/latin1"), FakeLambdaContext())
+    assert response["statusCode"] == 200 and response["isBase64Encoded"] is True
+    assert base64.b64decode(response["body"]) == latin1
+    assert response["headers"]["content-type"] == "text/plain; charset=windows-1252"
+
+
+def test_a_payload_1_0_event_is_answered_by_serverless_wsgi(invoke: Any) -> None:
+    """An HTTP API route set to payload 1.0 (or a REST API) still works: that shape stays serverless-wsgi's."""
+    event = {"version": "1.0", "httpMethod": "GET", "path": "/probe/v1", "headers": {"Host": "shop.example.com"},
+             "multiValueHeaders": None, "queryStringParameters": {"q": "shoes"}, "body": None,
+             "isBase64Encoded": False, "requestContext": {"stage": "$default", "identity": {"sourceIp": "1.2.3.4"}}}
+    response = invoke(event)
+    assert response["statusCode"] == 200, response
+    seen = body(response)
+    assert seen["rest"] == "v1" and seen["args"] == {"q": ["shoes"]} and seen["remote"] == "1.2.3.4"
+
+
+def test_a_payload_1_0_event_missing_its_path_is_a_400(invoke: Any) -> None:
+    response = invoke({"version": "1.0", "httpMethod": "GET", "headers": {}})
+    assert response["statusCode"] == 400 and json.loads(response["body"])["error"]["code"] == "malformed_event"
