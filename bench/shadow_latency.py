@@ -13,6 +13,8 @@ The candidate is by default a stub answering at once (`--candidate stub`): on AW
 candidate runs on Lambda, not on the task's cores, so only the primary's own costs (the
 second answer P2, the worker thread) belong in the shopper's latency. `--candidate lambda`
 runs the local Lambda target instead, whose work then shares this machine's cores.
+`--control` adds a second unshadowed target ("off again"): two identical processes differ by
+a few % at p50 and ~10% at p99, and that ratio, printed beside the others, is the run's noise floor.
 `--base REF` adds two more sides, 10% and 100% with the shadowing code (`shopbot/`) as of
 git REF, in the same interleaved rounds: before/after under the same load.
 
@@ -21,7 +23,8 @@ the candidate, this bench's client and wrk on CPU 1: on AWS the task's vCPUs hol
 task, while shoppers and the Lambda candidate run elsewhere. Unpinned, the client and the stub
 share the target's two cores, and their CPU shows up as shadowing's cost.
 
-    .venv/bin/python bench/shadow_latency.py [--rounds 3 --seconds 8 --candidate stub|lambda] [--base REF] [--pin]
+    .venv/bin/python bench/shadow_latency.py [--rounds 3 --seconds 8 --candidate stub|lambda] [--base REF]
+        [--pin] [--control]
 """
 
 from __future__ import annotations
@@ -182,6 +185,8 @@ def main() -> None:
     parser.add_argument("--candidate", choices=("stub", "lambda"), default="stub")
     parser.add_argument("--base", help="also run 10%% and 100%% with shopbot/ as of this git ref (same rounds)")
     parser.add_argument("--pin", action="store_true", help="targets on one CPU; candidate, client and wrk on another")
+    parser.add_argument("--control", action="store_true",
+                        help="also measure a second unshadowed target: its ratio is this run's noise floor")
     args = parser.parse_args()
     cpus = sorted(os.sched_getaffinity(0))
     if args.pin and len(cpus) < 2:
@@ -213,8 +218,11 @@ def main() -> None:
                 base = export(args.base, Path(tempfile.mkdtemp(dir=tmp)))
                 sides = {"off": sides["off"], "10%": sides["10%"], "10%@base": ("0.1", base),
                          "100%": sides["100%"], "100%@base": ("1", base)}
+            if args.control:
+                sides["off again"] = (None, None)
             for name, (sample_rate, pythonpath) in sides.items():
-                env = {"SHADOW_SIGNING_KEY": KEY, "LOG_LEVEL": "warning", "GUNICORN_ACCESSLOG": ""}
+                env = {"SHADOW_SIGNING_KEY": KEY, "LOG_LEVEL": "warning", "GUNICORN_ACCESSLOG": "",
+                       "PYTHONHASHSEED": "0"}  # the same dict and set layouts in every target: less bias between them
                 if pythonpath:  # neither `-m`'s nor gunicorn's working folder (this repo) first on sys.path
                     env |= {"PYTHONPATH": pythonpath, "PYTHONSAFEPATH": "1",
                             "GUNICORN_CMD_ARGS": f"--chdir {pythonpath}"}
@@ -235,7 +243,7 @@ def main() -> None:
             print(f"ECS target capacity (GET {PATH}): {full:.0f} req/s with wrk, {driven:.0f} req/s with this "
                   f"bench's client; steady load {rate:.0f} req/s (half the latter), {args.seconds:g} s per side, "
                   f"{args.rounds} interleaved rounds")
-            sinks = {name: Path(tmp, folder(name)) for name in urls if name != "off"}
+            sinks = {name: Path(tmp, folder(name)) for name in urls if sides[name][0] is not None}
             for name, url in urls.items():  # warm each side at the same rate, unmeasured
                 percentiles(url, rate, 1.0)
                 if name in sinks:
@@ -254,9 +262,10 @@ def main() -> None:
         for name in urls:
             line = f"  {name:>9}: p50 {p50[name] * 1000:6.2f} ms  p99 {p99[name] * 1000:7.2f} ms"
             if name != "off":
+                line += f"  ratio p50 {p50[name] / p50['off']:.2f}x p99 {p99[name] / p99['off']:.2f}x"
+            if name in sinks:
                 counts = shadow_counts(sinks[name])
-                line += (f"  ratio p50 {p50[name] / p50['off']:.2f}x p99 {p99[name] / p99['off']:.2f}x"
-                         f"  (sampled {counts['sampled']}, pairs {counts['pairs']}, dropped (queue full) "
+                line += (f"  (sampled {counts['sampled']}, pairs {counts['pairs']}, dropped (queue full) "
                          f"{counts['dropped_queue_full']}, timeouts {counts['timeouts']}, errors {counts['errors']}"
                          + "".join(f", {k} {v}" for k, v in counts.items() if k.startswith("failed")) + ")")
             print(line)
