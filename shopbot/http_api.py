@@ -3,7 +3,7 @@
 serverless-wsgi 3.1.0's v2 path needed five fixes (FACTS.md): case-permuted Set-Cookie
 names, an invented `text/plain` Content-Type, the stage leaking into SCRIPT_NAME, crashes on
 null fields, and a UnicodeDecodeError on a text answer that is not UTF-8. It also built a
-werkzeug Response only to read it back, about a fifth of a warm request. So the v2 path is
+werkzeug Response only to read it back, about a sixth of a warm request. So the v2 path is
 done here: the request half keeps serverless-wsgi's own helpers (body decoding, the
 latin-1 environ), and the answer is read straight from `start_response`. Other payloads
 (1.0, REST, ALB) stay with serverless-wsgi (`lambda_handler`).
