@@ -1,9 +1,10 @@
 """API Gateway HTTP API (payload 2.0) to WSGI and back, without serverless-wsgi's v2 faults.
 
-serverless-wsgi 3.1.0's v2 path needed five fixes (FACTS.md): case-permuted Set-Cookie
-names, an invented `text/plain` Content-Type, the stage leaking into SCRIPT_NAME, crashes on
-null fields, and a UnicodeDecodeError on a text answer that is not UTF-8. It also built a
-werkzeug Response only to read it back, about a sixth of a warm request. So the v2 path is
+serverless-wsgi 3.1.0's v2 path has six faults (FACTS.md): case-permuted Set-Cookie names,
+an invented `text/plain` Content-Type, the stage leaking into SCRIPT_NAME, crashes on null
+fields, a UnicodeDecodeError on a text answer that is not UTF-8, and a second percent-decoding
+of the path API Gateway has already decoded (`/a%2541` reached Flask as `/aA`; ECS: `/a%41`).
+It also built a werkzeug Response only to read it back, about a sixth of a warm request. So the v2 path is
 done here: the request half keeps serverless-wsgi's own helpers (body decoding, the
 latin-1 environ), and the answer is read straight from `start_response`. Other payloads
 (1.0, REST, ALB) stay with serverless-wsgi (`lambda_handler`).
@@ -17,7 +18,6 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import unquote
 
 from serverless_wsgi import TEXT_MIME_TYPES, get_body_bytes, setup_environ_items
 from werkzeug.datastructures import Headers
@@ -55,7 +55,7 @@ def environ_for(event: Event, context: Any) -> dict[str, Any]:
     environ = {
         "CONTENT_LENGTH": str(len(body)),
         "CONTENT_TYPE": headers.get("Content-Type", ""),
-        "PATH_INFO": unquote(path_info),
+        "PATH_INFO": path_info,  # API Gateway decoded it already: a second unquote made `%2541` reach Flask as `A`
         "QUERY_STRING": _text(event.get("rawQueryString"), "rawQueryString"),
         "REMOTE_ADDR": _text(http.get("sourceIp"), "requestContext.http.sourceIp"),
         "REMOTE_USER": _text(authorizer.get("principalId"), "requestContext.authorizer.principalId"),

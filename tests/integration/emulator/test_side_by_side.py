@@ -88,6 +88,7 @@ def conversation(base: str) -> list[dict[str, Any]]:
     call("GET", f"/api/chat/{session_id}")
     call("POST", "/api/chat", data="{not json", headers={"Content-Type": "application/json"})
     call("POST", "/api/chat", json={"session_id": "x"})
+    call("GET", "/api/chat/abcdefgh%2541")  # `%41` on both: API Gateway decodes the path once, the handler not again
     call("GET", "/no/such/route")
     call("POST", "/health")
     return [normalized(response, [session_id]) for response in answers]

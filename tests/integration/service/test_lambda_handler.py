@@ -15,6 +15,7 @@ import pytest
 from flask import Flask, Response, jsonify, redirect, request, url_for
 
 from shopbot.lambda_handler import make_handler
+from shopbot_cli.emulator.events import decode_path
 from tests.apigw_events import FakeLambdaContext, http_api_event
 from tests.integration.service.conftest import AppFactory
 
@@ -140,9 +141,16 @@ def test_trailing_slash_redirect_keeps_the_stage_right(invoke: Any) -> None:
     assert staged["headers"]["location"].endswith("/prod/probe-slash/")
 
 
-def test_percent_encoded_unicode_path(invoke: Any) -> None:
-    seen = body(invoke(http_api_event("GET", "/probe/caf%C3%A9/%E2%9C%93")))
-    assert seen["rest"] == "café/✓"
+def test_a_percent_encoded_path_reaches_flask_as_it_does_on_ecs(make_app: AppFactory) -> None:
+    """API Gateway decodes the path once (a real capture: `/capture/space value`); decoding it again
+    made `/a%2541` reach the app as `/aA` on Lambda and `/a%41` on ECS."""
+    app = with_probe_routes(make_app("lambda"))
+    handler, direct = make_handler(app), app.test_client()
+    for url in ("/probe/caf%C3%A9/%E2%9C%93", "/probe/a%2541", "/probe/100%25%20off", "/probe/x%2Fy"):
+        on_ecs = direct.get(url).get_json()["rest"]
+        on_lambda = body(handler(http_api_event("GET", decode_path(url)), FakeLambdaContext()))["rest"]
+        assert on_lambda == on_ecs, url
+    assert on_ecs == "x/y" and direct.get("/probe/a%2541").get_json()["rest"] == "a%41"
 
 
 def test_null_authorizer_does_not_crash(invoke: Any) -> None:
