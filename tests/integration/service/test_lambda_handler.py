@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from flask import Flask, Response, jsonify, redirect, request, url_for
+from shopbot_cli.emulator.events import decode_path
 
 from shopbot.lambda_handler import make_handler
-from shopbot_cli.emulator.events import decode_path
 from tests.apigw_events import FakeLambdaContext, http_api_event
 from tests.integration.service.conftest import AppFactory
 
