@@ -4,10 +4,10 @@ serverless-wsgi 3.1.0's v2 path has six faults (FACTS.md): case-permuted Set-Coo
 an invented `text/plain` Content-Type, the stage leaking into SCRIPT_NAME, crashes on null
 fields, a UnicodeDecodeError on a text answer that is not UTF-8, and a second percent-decoding
 of the path API Gateway has already decoded (`/a%2541` reached Flask as `/aA`; ECS: `/a%41`).
-It also built a werkzeug Response only to read it back, about a sixth of a warm request. So the v2 path is
-done here: the request half keeps serverless-wsgi's own helpers (body decoding, the
-latin-1 environ), and the answer is read straight from `start_response`. Other payloads
-(1.0, REST, ALB) stay with serverless-wsgi (`lambda_handler`).
+It also built a werkzeug Response only to read it back, about a sixth of a warm request.
+So the v2 path is done here: the request half keeps serverless-wsgi's own helpers (body
+decoding, the latin-1 environ), and the answer is read straight from `start_response`.
+Other payloads (1.0, REST, ALB) stay with serverless-wsgi (`lambda_handler`).
 """
 
 from __future__ import annotations
