@@ -364,6 +364,7 @@ def _rules(raw: Any, where: str) -> Rules:
 # --------------------------------------------------------------------------- sessions
 
 
+SIDE_TAGS = ("p1", "c1", "p2", "c2")
 _CHAT_PATH = re.compile(r"^/api/chat/([^/]+)$")
 
 
@@ -381,18 +382,20 @@ def session_of(path: str, body: bytes | None) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=1024)
 def side_session(session_id: str, tag: str) -> str:
-    """A distinct session id per side and repetition, in the same format as the original.
+    """A distinct session id per side and repetition (`tag`: p1, c1, p2, c2), in the same format as the original."""
+    return _side_sessions(session_id)[tag]
 
-    Cached (bounded): a session's requests come one after another, and each is sent four times.
-    """
+
+@functools.lru_cache(maxsize=1024)
+def _side_sessions(session_id: str) -> dict[str, str]:
+    """All four at once, cached (bounded): a request is sent four times, and a session's requests come together."""
     try:
         uuid.UUID(session_id)
     except ValueError:
-        return f"{session_id}-{tag}"
-    derived = uuid.uuid5(uuid.NAMESPACE_URL, f"{session_id}/{tag}")
-    return str(derived) if "-" in session_id else derived.hex
+        return {tag: f"{session_id}-{tag}" for tag in SIDE_TAGS}
+    derived = {tag: uuid.uuid5(uuid.NAMESPACE_URL, f"{session_id}/{tag}") for tag in SIDE_TAGS}
+    return {tag: str(value) if "-" in session_id else value.hex for tag, value in derived.items()}
 
 
 # --------------------------------------------------------------------------- many files
@@ -414,17 +417,24 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
 
 MAX_BODIES_PER_ROUTE = 16   # bodies kept per route to lend to requests logged without one
 MAX_SKIPPED_LISTED = 50
+KEEP_BYTES = 32 << 20       # validated requests kept for the replay up to about this; past it, read again
 
 
 @dataclass
 class Loaded:
-    """What validating the corpus found: requests, skipped entries by reason, and bodies to lend by route."""
+    """What validating the corpus found: requests, skipped entries by reason, and bodies to lend by route.
+
+    `kept` holds the routed requests themselves while they fit in KEEP_BYTES, so the replay sends
+    exactly what was validated without reading and parsing the files a second time; None past it.
+    """
 
     count: int = 0
     digest: str = ""
     skipped: dict[str, int] = field(default_factory=dict)
     skipped_listed: list[str] = field(default_factory=list)
     bodies: dict[str, list[tuple[bytes, tuple[tuple[str, str], ...], str]]] = field(default_factory=dict)
+    kept: list[CorpusRequest] | None = field(default_factory=list)
+    kept_bytes: int = 0
 
     def skip(self, entry: Skipped) -> None:
         self.skipped[entry.reason] = self.skipped.get(entry.reason, 0) + 1
@@ -439,23 +449,41 @@ class Loaded:
             types = tuple((k, v) for k, v in request.headers if k.lower() == "content-type")
             kept.append((request.body, types, request.source))
 
+    def keep(self, request: CorpusRequest) -> None:
+        """Keep a routed request for the replay, or give up keeping once the corpus outgrows KEEP_BYTES."""
+        if self.kept is None:
+            return
+        # a rough size: the object and its strings (~600 bytes for a small request) plus what varies
+        self.kept_bytes += 600 + len(request.target) + len(request.source) + len(request.body or b"") \
+            + sum(len(name) + len(value) + 100 for name, value in request.headers)
+        if self.kept_bytes > KEEP_BYTES:
+            self.kept = None
+        else:
+            self.kept.append(request)
+
 
 def iter_corpora(paths: Sequence[Path], table: RouteTable | None,
                  loaded: Loaded | None = None) -> Iterator[CorpusRequest]:
-    """Every request, routed; a mutation logged without its body borrows one of the same route, if any."""
+    """Every request, routed; a mutation logged without its body borrows one of the same route, if any.
+
+    `loaded` is what `validate_corpora` found for the same paths and table: its kept requests
+    are replayed as they are, or else the files are read again.
+    """
+    if loaded is not None and loaded.kept is not None:
+        routed: Iterable[CorpusRequest] = loaded.kept
+    else:
+        routed = (assign_route(request, table) for path in paths for request in read_corpus(path))
     lent: dict[str, int] = {}
-    for path in paths:
-        for request in read_corpus(path):
-            request = assign_route(request, table)
-            if request.body_unknown and request.mutating and loaded and loaded.bodies.get(request.route):
-                pool = loaded.bodies[request.route]
-                body, types, origin = pool[lent.get(request.route, 0) % len(pool)]
-                lent[request.route] = lent.get(request.route, 0) + 1
-                headers = tuple(h for h in request.headers if h[0].lower() != "content-type") + types
-                request = replace(request, body=body, headers=headers, body_unknown=False,
-                                  source=f"{request.source} (body from {origin})",
-                                  session_id=session_of(request.path, body))
-            yield request
+    for request in routed:
+        if request.body_unknown and request.mutating and loaded and loaded.bodies.get(request.route):
+            pool = loaded.bodies[request.route]
+            body, types, origin = pool[lent.get(request.route, 0) % len(pool)]
+            lent[request.route] = lent.get(request.route, 0) + 1
+            headers = tuple(h for h in request.headers if h[0].lower() != "content-type") + types
+            request = replace(request, body=body, headers=headers, body_unknown=False,
+                              source=f"{request.source} (body from {origin})",
+                              session_id=session_of(request.path, body))
+        yield request
 
 
 def assign_route(request: CorpusRequest, table: RouteTable | None) -> CorpusRequest:
@@ -469,7 +497,8 @@ def assign_route(request: CorpusRequest, table: RouteTable | None) -> CorpusRequ
 
 
 def validate_corpora(paths: Sequence[Path], table: RouteTable | None = None) -> Loaded:
-    """Read every file once before sending anything: counts, skipped entries, sha256, bodies by route."""
+    """Read every file once before sending anything: counts, skipped entries, sha256, bodies by route,
+    and the requests themselves while they fit (see `Loaded`)."""
     digest = hashlib.sha256()
     loaded = Loaded()
     for path in paths:
@@ -478,8 +507,10 @@ def validate_corpora(paths: Sequence[Path], table: RouteTable | None = None) -> 
                 loaded.skip(entry)
                 continue
             loaded.count += 1
-            if entry.mutating and entry.body is not None:  # only lent bodies need the route now
-                loaded.keep_body(assign_route(entry, table))
+            if loaded.kept is not None or (entry.mutating and entry.body is not None):
+                routed = assign_route(entry, table)
+                loaded.keep(routed)
+                loaded.keep_body(routed)
         with path.open("rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)

@@ -92,7 +92,7 @@ def write_report(found: Batches, *, primary: str, candidate: str, out_dir: Path,
     digest = hashlib.sha256()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        with (out_dir / RESULTS_NAME).open("w") as results:
+        with (out_dir / RESULTS_NAME).open("wb") as results:
             recorder = Replay(options, results)
             for index, pair in enumerate(found.pairs):
                 request = assign_route(request_of(pair, index), table)

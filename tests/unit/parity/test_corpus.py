@@ -5,10 +5,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import uuid
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from shopbot_cli.parity import corpus
 from shopbot_cli.parity.corpus import (
     CorpusError,
     assign_route,
@@ -146,12 +148,29 @@ def test_validate_counts_and_hashes_before_anything_is_sent(tmp_path: Path) -> N
         validate_corpora([tmp_path / "missing.yaml"])
 
 
+@pytest.mark.parametrize("keep_bytes", [corpus.KEEP_BYTES, 0])
+def test_the_replay_sends_what_was_validated_and_reads_again_only_past_the_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_bytes: int) -> None:
+    monkeypatch.setattr(corpus, "KEEP_BYTES", keep_bytes)
+    path = tmp_path / "c.yaml"
+    path.write_text("- {path: /api/chat/sess-0001}\n- {method: DELETE, path: /api/chat/sess-0001, safe: true}\n")
+    loaded = validate_corpora([path], table())
+    path.write_text("- {path: /health}\n")  # edited after validation
+    replayed = [(r.method, r.target, r.route) for r in iter_corpora([path], table(), loaded)]
+    if keep_bytes:
+        assert replayed == [("GET", "/api/chat/sess-0001", "GET /api/chat/<session_id>"),
+                            ("DELETE", "/api/chat/sess-0001", "DELETE /api/chat/<session_id>")]
+    else:  # past the budget nothing is kept: the files are read again
+        assert loaded.kept is None and replayed == [("GET", "/health", "GET /health")]
+
+
 def test_side_sessions_keep_the_original_format() -> None:
     assert side_session("parity-1234", "p1") == "parity-1234-p1"
     hexed = side_session("6f1c2a4e5b7d4c3e9a8b0123456789ab", "c2")
     assert len(hexed) == 32 and "-" not in hexed
     dashed = side_session("6f1c2a4e-5b7d-4c3e-9a8b-0123456789ab", "c2")
-    assert len(dashed) == 36 and dashed != side_session("6f1c2a4e-5b7d-4c3e-9a8b-0123456789ab", "p2")
+    assert dashed == str(uuid.uuid5(uuid.NAMESPACE_URL, "6f1c2a4e-5b7d-4c3e-9a8b-0123456789ab/c2"))
+    assert len({side_session("6f1c2a4e-5b7d-4c3e-9a8b-0123456789ab", tag) for tag in ("p1", "c1", "p2", "c2")}) == 4
 
 
 def test_consecutive_requests_of_one_session_form_one_unit(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shopbot_cli.parity.corpus import CorpusError, CorpusRequest, read_entries
+from shopbot_cli.parity.corpus import CorpusError, CorpusRequest, iter_corpora, read_entries, validate_corpora
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 WIRE_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
@@ -86,6 +86,23 @@ def test_raw_bytes_in_every_format(content: bytes) -> None:
 @given(st.lists(st.one_of(values, request_items), max_size=4))
 def test_jsonl_lines(items: list[Any]) -> None:
     check_loads_or_refuses("c.jsonl", "\n".join(json.dumps(item) for item in items).encode())
+
+
+chat_items = st.fixed_dictionaries({"path": st.sampled_from(["/api/chat/s-1", "/x"])}, optional={
+    "method": st.sampled_from(["GET", "POST", "DELETE"]), "json": values, "safe": st.booleans()})
+
+
+@FUZZ
+@given(st.lists(st.one_of(request_items, chat_items), min_size=1, max_size=5))
+def test_the_kept_corpus_replays_exactly_like_a_second_read(items: list[Any]) -> None:
+    with corpus_file("c.jsonl", "\n".join(json.dumps(item) for item in items).encode()) as path:
+        try:
+            loaded = validate_corpora([path])
+        except CorpusError:
+            return
+        kept = list(iter_corpora([path], None, loaded))
+        loaded.kept = None
+        assert kept == list(iter_corpora([path], None, loaded))
 
 
 har_requests = st.fixed_dictionaries({"url": tricky_text}, optional={
