@@ -16,9 +16,9 @@ as one `parity-check` is one process (no cache warmed by an earlier round). `--b
 the engine of an older commit (its `cli/` exported and put first on PYTHONPATH), for before/after.
 
 The servers run on one CPU and the measured client on the other, as remote targets would be: on
-two shared cores the servers' preemptions and cache traffic land in the client's CPU time, and one
-process measured the same code at 106-151 us per request (A/A medians 12 us apart); pinned, 99-116
-(0.6 us apart). `--no-pin` shares the cores as before.
+two shared cores the servers' preemptions and cache traffic land in the client's CPU time. An A/A run
+(the same engine as two sides) measured 106-151 us per request there, the two medians 12 us apart;
+pinned, 99-116 us and 0.6 us apart. `--no-pin` shares the cores as before.
 """
 
 from __future__ import annotations
